@@ -1,0 +1,135 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DluxShera.Contracts;
+using DluxShera.Numpy;
+
+namespace DluxShera.Artifacts;
+
+/// <summary>Reads a <c>dluxshera-run-v0</c> run directory and checks it as it goes.</summary>
+public sealed class FilesystemRunReader : IRunReader
+{
+    /// <summary>Opens <paramref name="runDirectory"/>.</summary>
+    /// <param name="runDirectory">The run directory.</param>
+    /// <exception cref="ArtifactException">The directory does not exist.</exception>
+    public FilesystemRunReader(string runDirectory)
+    {
+        RunDirectory = Path.GetFullPath(runDirectory);
+        if (!Directory.Exists(RunDirectory))
+        {
+            throw new ArtifactException($"{RunDirectory}: run directory not found.");
+        }
+    }
+
+    /// <inheritdoc/>
+    public string RunDirectory { get; }
+
+    private string PathOf(string file) => Path.Combine(RunDirectory, file);
+
+    /// <inheritdoc/>
+    public JsonObject LoadMeta()
+    {
+        var meta = LoadJsonObject(RunLayout.Meta);
+        string? schema = meta["artifact_schema"]?.GetValue<string>();
+        if (schema != RunLayout.Schema)
+        {
+            throw new ArtifactException($"{PathOf(RunLayout.Meta)}: artifact_schema is '{schema ?? "(missing)"}'; expected '{RunLayout.Schema}'.");
+        }
+        return meta;
+    }
+
+    /// <inheritdoc/>
+    public JsonObject LoadSummary() => LoadJsonObject(RunLayout.Summary);
+
+    /// <inheritdoc/>
+    public TraceData LoadTrace()
+    {
+        string path = PathOf(RunLayout.Trace);
+        Dictionary<string, NdArray> arrays;
+        if (File.Exists(path))
+        {
+            arrays = NpzFile.Load(path);
+        }
+        else if (Directory.Exists(PathOf(RunLayout.PartialTraceDirectory)))
+        {
+            path = PathOf(RunLayout.PartialTraceDirectory);
+            arrays = StreamingTrace.LoadPartial(path);
+        }
+        else
+        {
+            throw new ArtifactException($"{path}: file not found (and no {RunLayout.PartialTraceDirectory}/ to recover from).");
+        }
+        var meta = LoadMeta();
+        int dim = meta["theta"]?["dim"]?.GetValue<int>()
+            ?? throw new ArtifactException($"{PathOf(RunLayout.Meta)}: theta.dim is missing; it is needed to check the trace.");
+        var loss = Require(arrays, "loss", path);
+        var theta = Require(arrays, "theta", path);
+        if (theta.Shape.Length != 2 || theta.Shape[1] != dim)
+        {
+            throw new ArtifactException($"{path}: theta has shape {theta.ShapeText}; meta.json says theta.dim = {dim}, so (T, {dim}) was expected.");
+        }
+        if (loss.Shape.Length != 1 || loss.Shape[0] != theta.Shape[0])
+        {
+            throw new ArtifactException($"{path}: loss has shape {loss.ShapeText}; expected ({theta.Shape[0]},) to match theta's T.");
+        }
+        var channels = arrays
+            .Where(kv => kv.Key is not "loss" and not "theta" && kv.Value.Shape.Length == 1 && kv.Value.Shape[0] == loss.Shape[0])
+            .ToDictionary(kv => kv.Key, kv => kv.Value.ToDoubles());
+        return new TraceData { Loss = loss.ToDoubles(), Theta = theta.ToDoubles(), Dimension = dim, Channels = channels };
+    }
+
+    /// <inheritdoc/>
+    public Checkpoint? LoadCheckpoint(string which)
+    {
+        string file = which switch
+        {
+            "best" => RunLayout.CheckpointBest,
+            "final" => RunLayout.CheckpointFinal,
+            _ => throw new ArgumentException($"checkpoint '{which}' is unknown; expected 'best' or 'final'."),
+        };
+        string path = PathOf(file);
+        if (!File.Exists(path)) return null;
+        var arrays = NpzFile.Load(path);
+        return new Checkpoint(
+            Require(arrays, $"theta_{which}", path).ToDoubles(),
+            (int)Require(arrays, $"{which}_step", path).ToDoubles()[0],
+            Require(arrays, $"{which}_loss", path).ToDoubles()[0]);
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, NdArray>? LoadArrays(string fileName)
+    {
+        string path = PathOf(fileName);
+        return File.Exists(path) ? NpzFile.Load(path) : null;
+    }
+
+    /// <summary>Checks that a decoder's layout matches the run's; throws naming both hashes otherwise.</summary>
+    /// <param name="expected">The decoder's index map.</param>
+    public void CheckLayout(IndexMap expected)
+    {
+        var meta = LoadMeta();
+        string? found = meta["theta"]?["index_map"]?["layout_hash"]?.GetValue<string>();
+        if (found != expected.LayoutHash)
+        {
+            throw new ArtifactException($"{PathOf(RunLayout.Meta)}: theta.index_map.layout_hash is '{found ?? "(missing)"}' but the model's layout hash is '{expected.LayoutHash}'; this run was made with another parameter layout.");
+        }
+    }
+
+    private static NdArray Require(IReadOnlyDictionary<string, NdArray> arrays, string name, string path) =>
+        arrays.TryGetValue(name, out var a) ? a
+            : throw new ArtifactException($"{path}: array '{name}' is missing (found: {string.Join(", ", arrays.Keys)}).");
+
+    private JsonObject LoadJsonObject(string file)
+    {
+        string path = PathOf(file);
+        if (!File.Exists(path)) throw new ArtifactException($"{path}: file not found.");
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+                ?? throw new ArtifactException($"{path}: expected a JSON object.");
+        }
+        catch (JsonException e)
+        {
+            throw new ArtifactException($"{path}: invalid JSON at line {e.LineNumber + 1}, position {e.BytePositionInLine + 1}: {e.Message}", e);
+        }
+    }
+}

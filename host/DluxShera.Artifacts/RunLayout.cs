@@ -1,0 +1,50 @@
+namespace DluxShera.Artifacts;
+
+/// <summary>File names and constants of the <c>dluxshera-run-v0</c> layout.</summary>
+public static class RunLayout
+{
+    /// <summary>The schema identifier written to meta.json.</summary>
+    public const string Schema = "dluxshera-run-v0";
+
+    /// <summary>Trace arrays.</summary>
+    public const string Trace = "trace.npz";
+
+    /// <summary>Interpretation metadata.</summary>
+    public const string Meta = "meta.json";
+
+    /// <summary>Aggregation-friendly scalars.</summary>
+    public const string Summary = "summary.json";
+
+    /// <summary>Best point.</summary>
+    public const string CheckpointBest = "checkpoint_best.npz";
+
+    /// <summary>Final point.</summary>
+    public const string CheckpointFinal = "checkpoint_final.npz";
+
+    /// <summary>Cached signals.</summary>
+    public const string Signals = "signals.npz";
+
+    /// <summary>Sparse per-step scalars.</summary>
+    public const string DiagSteps = "diag_steps.jsonl";
+
+    /// <summary>Sparse gradients.</summary>
+    public const string Grads = "grads.npz";
+
+    /// <summary>Preconditioner and per-index learning rates.</summary>
+    public const string Precond = "precond.npz";
+
+    /// <summary>Curvature diagonal.</summary>
+    public const string Curvature = "curvature.npz";
+
+    /// <summary>Sampler draws.</summary>
+    public const string Samples = "samples.npz";
+
+    /// <summary>Rows streamed during the run; packed into trace.npz at the end, left behind by a crash.</summary>
+    public const string PartialTraceDirectory = "trace.partial";
+
+    /// <summary>Figures.</summary>
+    public const string Figures = "figures";
+
+    /// <summary>The trace channels, in file order, after <c>loss</c> and <c>theta</c>.</summary>
+    public static IReadOnlyList<string> ScalarChannels { get; } = ["grad_norm", "step_norm", "base_lr"];
+}
