@@ -13,7 +13,7 @@ namespace DluxShera.Numpy;
 public sealed record NpyHeader(NpyDtype Dtype, int[] Shape, bool FortranOrder, int DataOffset)
 {
     /// <summary>The magic string every .npy starts with.</summary>
-    public static ReadOnlySpan<byte> Magic => "\x93NUMPY"u8;
+    public static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
     // numpy aligns the data to 64 bytes and leaves room to grow the first axis in place.
     private const int ArrayAlign = 64;

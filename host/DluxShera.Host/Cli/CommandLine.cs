@@ -1,0 +1,98 @@
+using System.CommandLine;
+using DluxShera.Contracts;
+using DluxShera.Host.Inspection;
+using DluxShera.Host.Plugins;
+using DluxShera.Host.Runs;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DluxShera.Host.Cli;
+
+/// <summary>The <c>dluxshera</c> command tree (System.CommandLine).</summary>
+public static class CommandLine
+{
+    /// <summary>Parses and runs; returns the exit code (0 ok, 1 run failed, 2 bad input).</summary>
+    /// <param name="args">Arguments.</param>
+    /// <param name="stdout">Standard output.</param>
+    /// <param name="stderr">Standard error.</param>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var pluginsOption = new Option<string?>("--plugins") { Description = "plugins.json to use (default: the nearest one above the current directory)", Recursive = true };
+        var verboseOption = new Option<bool>("--verbose") { Description = "log informational messages to stderr", Recursive = true };
+        var root = new RootCommand("dluxshera: fit and sample differentiable telescope models; every run is numpy-readable artifacts.");
+        root.Options.Add(pluginsOption);
+        root.Options.Add(verboseOption);
+
+        var plugins = new Command("plugins", "Inspect the plugins of plugins.json.");
+        var list = new Command("list", "List loaded plugins: id, version, contract version, path and components.");
+        var jsonOption = new Option<bool>("--json") { Description = "machine-readable JSON" };
+        list.Options.Add(jsonOption);
+        list.SetAction(p => Guarded(stderr, () =>
+        {
+            using var host = Workbench.Build(p.GetValue(pluginsOption), p.GetValue(verboseOption));
+            return PluginsListCommand.Execute(host.Services.GetRequiredService<PluginRegistry>(), p.GetValue(jsonOption), stdout);
+        }));
+        plugins.Subcommands.Add(list);
+        root.Subcommands.Add(plugins);
+
+        var run = new Command("run", "Run the optimisation a run spec describes and write its run directory.");
+        var specArgument = new Argument<string>("spec") { Description = "the run spec (JSON); see docs/run-spec.md" };
+        var outOption = new Option<string?>("--out") { Description = "directory that holds run directories (overrides run.out)" };
+        var setOption = new Option<string[]>("--set") { Description = "override a spec value: key.path=value (repeatable; JSON values, else strings)", AllowMultipleArgumentsPerToken = false };
+        var quietOption = new Option<bool>("--quiet") { Description = "no progress and no summary table (prints the run directory only)" };
+        var overwriteOption = new Option<bool>("--overwrite") { Description = "replace an existing run directory with the same run id" };
+        run.Arguments.Add(specArgument);
+        run.Options.Add(outOption);
+        run.Options.Add(setOption);
+        run.Options.Add(quietOption);
+        run.Options.Add(overwriteOption);
+        run.SetAction(p => Guarded(stderr, () =>
+        {
+            using var host = Workbench.Build(p.GetValue(pluginsOption), p.GetValue(verboseOption));
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                e.Cancel = true;
+                cancel.Cancel();
+            };
+            Console.CancelKeyPress += onCancel;
+            try
+            {
+                var request = new RunRequest(p.GetValue(specArgument)!, p.GetValue(setOption) ?? [], p.GetValue(outOption), p.GetValue(quietOption), p.GetValue(overwriteOption));
+                return host.Services.GetRequiredService<RunPipeline>().Execute(request, stdout, stderr, cancel.Token);
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+        }));
+        root.Subcommands.Add(run);
+
+        var inspect = new Command("inspect", "Show a run directory: status, losses, the IndexMap and the artifacts present.");
+        var runDirArgument = new Argument<string>("run_dir") { Description = "a run directory" };
+        inspect.Arguments.Add(runDirArgument);
+        inspect.SetAction(p => Guarded(stderr, () => InspectCommand.Execute(p.GetValue(runDirArgument)!, stdout)));
+        root.Subcommands.Add(inspect);
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors) stderr.WriteLine($"dluxshera: {error.Message}");
+            stderr.WriteLine("Run 'dluxshera --help' (or '<command> --help') for usage.");
+            return ExitCodes.BadInput;
+        }
+        return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+    }
+
+    private static int Guarded(TextWriter stderr, Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (e is BadInputException or ArtifactException or ComponentOptionsException)
+        {
+            stderr.WriteLine($"dluxshera: error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using DluxShera.Host.Cli;
+
+return CommandLine.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using DluxShera.Artifacts;
+using DluxShera.Contracts;
+using DluxShera.Host.Components;
+using DluxShera.Host.Plugins;
+
+namespace DluxShera.Host.Runs;
+
+/// <summary>What the user asked for on the command line besides the spec.</summary>
+/// <param name="SpecFile">The spec path.</param>
+/// <param name="Overrides"><c>--set</c> assignments.</param>
+/// <param name="OutDirectory"><c>--out</c>, or null.</param>
+/// <param name="Quiet">No progress and no final table.</param>
+/// <param name="Overwrite"><c>--overwrite</c>.</param>
+public sealed record RunRequest(string SpecFile, IReadOnlyList<string> Overrides, string? OutDirectory, bool Quiet, bool Overwrite);
+
+/// <summary>
+/// Runs one optimisation from a spec: creates the components, the run directory and meta.json, runs the
+/// engine with progress and cancellation, and always finishes the run directory (ok or failed).
+/// </summary>
+public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins)
+{
+    /// <summary>Executes the run and returns the exit code (0 ok, 1 failed); bad input throws <see cref="BadInputException"/>.</summary>
+    /// <param name="request">The request.</param>
+    /// <param name="stdout">Where the final table goes.</param>
+    /// <param name="stderr">Where progress goes.</param>
+    /// <param name="cancellation">Ctrl+C.</param>
+    public int Execute(RunRequest request, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    {
+        var (spec, specJson) = RunSpecLoader.Load(request.SpecFile, request.Overrides);
+        catalog.RunSeed = spec.Run.Seed;
+        CreatedComponent<IObjective> objective;
+        CreatedComponent<IOptimizerEngine> optimizer;
+        CreatedComponent<IArtifactStore> store;
+        try
+        {
+            objective = catalog.CreateWithOptions<IObjective>(ComponentKinds.Objective, spec.Objective, "objective");
+            optimizer = catalog.CreateWithOptions<IOptimizerEngine>(ComponentKinds.Optimizer, spec.Optimizer, "optimizer");
+            store = catalog.CreateWithOptions<IArtifactStore>(ComponentKinds.Store, spec.Store, "store");
+        }
+        catch (ComponentOptionsException e)
+        {
+            throw new BadInputException($"{request.SpecFile}: {e.Message}", e);
+        }
+
+        var indexMap = objective.Component.IndexMap;
+        int d = indexMap.Dimension;
+        var theta0 = new double[d];
+        objective.Component.GetInitialTheta(theta0);
+
+        IRunWriter writer;
+        try
+        {
+            writer = store.Component.CreateRun(new RunCreateRequest
+            {
+                OutputRoot = request.OutDirectory ?? spec.Run.Out,
+                RunId = spec.Run.Id,
+                Overwrite = request.Overwrite || spec.Run.Overwrite,
+                Dimension = d,
+            });
+        }
+        catch (ArtifactException e)
+        {
+            throw new BadInputException(e.Message, e);
+        }
+
+        using (writer)
+        {
+            var createdAt = DateTimeOffset.UtcNow;
+            var git = Provenance.Git(Path.GetDirectoryName(Path.GetFullPath(request.SpecFile))!);
+            var meta = BuildMeta(spec, specJson, request, writer.RunId, createdAt, git, indexMap, objective, optimizer, store);
+            writer.WriteMeta(meta);
+
+            var progress = request.Quiet ? (IProgressReporter)new SilentProgress()
+                : new ConsoleProgress(stderr, inPlace: !Console.IsErrorRedirected, spec.Run.ProgressEvery);
+            var trace = new ObservedTrace(writer, d);
+            var clock = Stopwatch.StartNew();
+            OptimizationResult? result = null;
+            string? crash = null;
+            try
+            {
+                result = optimizer.Component.Run(new OptimizationContext
+                {
+                    Objective = objective.Component,
+                    InitialTheta = theta0,
+                    Trace = trace,
+                    Artifacts = writer,
+                    Progress = progress,
+                    Components = catalog,
+                    GradientEvery = spec.Run.GradientsEvery,
+                    DiagnosticsEvery = spec.Run.DiagnosticsEvery,
+                    Cancellation = cancellation,
+                });
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // An engine or objective defect must not lose the run: record it and keep the rows so far.
+                crash = $"{optimizer.Descriptor.Key} threw {e.GetType().Name}: {e.Message}";
+            }
+            (progress as ConsoleProgress)?.Finish();
+            double runtime = clock.Elapsed.TotalSeconds;
+
+            meta["optimizer"] = JsonNumbers.ToObject(optimizer.Component.Describe());
+            ((JsonObject)meta["optimizer"]!)["options"] = optimizer.EffectiveOptions.DeepClone();
+            writer.WriteMeta(meta);
+
+            var summary = BuildSummary(writer.RunId, createdAt, git, result, crash, trace, runtime);
+            var best = trace.BestStep >= 0 ? new Checkpoint(result?.BestTheta ?? trace.BestTheta, result?.BestStep ?? trace.BestStep, result?.BestLoss ?? trace.BestLoss) : null;
+            var final = result is not null ? new Checkpoint(result.FinalTheta, result.FinalStep, result.FinalLoss)
+                : trace.LastStep >= 0 ? new Checkpoint(trace.LastTheta, trace.LastStep, trace.LastLoss) : null;
+            writer.Complete(summary, best, final);
+
+            bool ok = summary["status"]!.GetValue<string>() == "ok";
+            if (!request.Quiet) PrintSummary(stdout, writer.RunDirectory, summary);
+            else stdout.WriteLine(writer.RunDirectory);
+            return ok ? ExitCodes.Ok : ExitCodes.RunFailed;
+        }
+    }
+
+    private JsonObject BuildMeta(RunSpec spec, JsonObject specJson, RunRequest request, string runId, DateTimeOffset createdAt, JsonObject git,
+        IndexMap indexMap, CreatedComponent<IObjective> objective, CreatedComponent<IOptimizerEngine> optimizer, CreatedComponent<IArtifactStore> store)
+    {
+        var objectiveBlock = JsonNumbers.ToObject(objective.Component.Describe());
+        objectiveBlock["component"] = objective.Descriptor.Key;
+        objectiveBlock["preset"] = spec.Objective.Preset;
+        objectiveBlock["options"] = objective.EffectiveOptions.DeepClone();
+        var optimizerBlock = JsonNumbers.ToObject(optimizer.Component.Describe());
+        optimizerBlock["options"] = optimizer.EffectiveOptions.DeepClone();
+        return new JsonObject
+        {
+            ["artifact_schema"] = RunLayout.Schema,
+            ["run_id"] = runId,
+            ["created_at"] = createdAt.ToString("o", CultureInfo.InvariantCulture),
+            ["description"] = spec.Description,
+            ["git"] = git.DeepClone(),
+            ["theta"] = new JsonObject
+            {
+                ["dim"] = indexMap.Dimension,
+                ["theta_space"] = "primitive",
+                ["theta_map_id"] = "identity",
+                ["theta_map_hash"] = null,
+                ["index_map"] = IndexMapJson(indexMap),
+            },
+            ["objective"] = objectiveBlock,
+            ["optimizer"] = optimizerBlock,
+            ["store"] = store.Descriptor.Key,
+            ["run"] = new JsonObject
+            {
+                ["seed"] = spec.Run.Seed,
+                ["spec_file"] = Path.GetFullPath(request.SpecFile),
+                ["overrides"] = new JsonArray(request.Overrides.Select(o => (JsonNode)o).ToArray()),
+                ["spec"] = specJson.DeepClone(),
+            },
+            ["environment"] = Provenance.Environment(plugins.Loaded),
+        };
+    }
+
+    /// <summary>The IndexMap as meta.json stores it.</summary>
+    /// <param name="map">The map.</param>
+    public static JsonObject IndexMapJson(IndexMap map) => new()
+    {
+        ["layout_hash"] = map.LayoutHash,
+        ["entries"] = new JsonArray(map.Entries.Select(e => (JsonNode)new JsonObject
+        {
+            ["name"] = e.Name,
+            ["start"] = e.Start,
+            ["stop"] = e.Stop,
+            ["shape"] = new JsonArray(e.Shape.Select(s => (JsonNode)s).ToArray()),
+            ["block"] = e.Block,
+            ["label"] = e.Label,
+        }).ToArray()),
+    };
+
+    private static JsonObject BuildSummary(string runId, DateTimeOffset createdAt, JsonObject git, OptimizationResult? result, string? crash, ObservedTrace trace, double runtime)
+    {
+        var summary = new JsonObject
+        {
+            ["run_id"] = runId,
+            ["created_at"] = createdAt.ToString("o", CultureInfo.InvariantCulture),
+            ["git"] = new JsonObject { ["commit"] = git["commit"]?.DeepClone() },
+        };
+        if (result is not null)
+        {
+            summary["status"] = result.Status == RunStatus.Ok ? "ok" : "failed";
+            summary["stop_reason"] = result.StopReason;
+            summary["message"] = result.Message;
+            summary["num_steps_completed"] = result.StepsCompleted;
+            summary["loss_init"] = JsonNumbers.Number(result.InitialLoss);
+            summary["loss_final"] = JsonNumbers.Number(result.FinalLoss);
+            summary["loss_best"] = JsonNumbers.Number(result.BestLoss);
+            summary["best_step"] = result.BestStep;
+            summary["evaluations"] = result.Evaluations;
+            foreach (var (k, v) in result.Extra) summary[k] = JsonNumbers.ToNode(v);
+        }
+        else
+        {
+            summary["status"] = "failed";
+            summary["stop_reason"] = StopReasons.Error;
+            summary["message"] = crash;
+            summary["num_steps_completed"] = Math.Max(trace.LastStep, 0);
+            summary["loss_init"] = JsonNumbers.Number(trace.InitialLoss);
+            summary["loss_final"] = JsonNumbers.Number(trace.LastLoss);
+            summary["loss_best"] = JsonNumbers.Number(trace.BestLoss);
+            summary["best_step"] = trace.BestStep;
+        }
+        summary["runtime_total_s"] = Math.Round(runtime, 6);
+        return summary;
+    }
+
+    private static void PrintSummary(TextWriter o, string runDirectory, JsonObject s)
+    {
+        string F(string key) => s[key] is { } n ? n.ToJsonString() : "null";
+        o.WriteLine($"run        {runDirectory}");
+        o.WriteLine($"status     {s["status"]} ({s["stop_reason"]}){(s["message"]?.GetValue<string>() is { Length: > 0 } m ? ": " + m : "")}");
+        o.WriteLine($"steps      {F("num_steps_completed")}");
+        o.WriteLine($"loss       init {F("loss_init")}  final {F("loss_final")}  best {F("loss_best")} at step {F("best_step")}");
+        o.WriteLine($"runtime    {F("runtime_total_s")} s");
+    }
+}

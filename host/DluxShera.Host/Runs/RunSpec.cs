@@ -1,0 +1,55 @@
+using DluxShera.Contracts;
+
+namespace DluxShera.Host.Runs;
+
+/// <summary>A run spec (docs/run-spec.md): which components, with which options, and run settings.</summary>
+public sealed class RunSpec
+{
+    /// <summary>Free text, copied to meta.json.</summary>
+    public string? Description { get; set; }
+
+    /// <summary>Run settings.</summary>
+    public RunSettings Run { get; set; } = new();
+
+    /// <summary>The objective (<c>objective:name</c>).</summary>
+    public ComponentReference Objective { get; set; } = new();
+
+    /// <summary>The optimizer engine (<c>optimizer:name</c>).</summary>
+    public ComponentReference Optimizer { get; set; } = new();
+
+    /// <summary>The artifact store; default <c>filesystem</c>.</summary>
+    public ComponentReference Store { get; set; } = new() { Name = "filesystem" };
+}
+
+/// <summary>The <c>run</c> block of a spec.</summary>
+public sealed class RunSettings : IValidatableOptions
+{
+    /// <summary>The run id; default a sortable UTC timestamp plus a random suffix.</summary>
+    public string? Id { get; set; }
+
+    /// <summary>Directory holding run directories (relative to the current directory); <c>--out</c> overrides.</summary>
+    public string Out { get; set; } = "runs";
+
+    /// <summary>Master seed; every random consumer derives its own seed from it.</summary>
+    public ulong Seed { get; set; }
+
+    /// <summary>Replace an existing run directory with the same id.</summary>
+    public bool Overwrite { get; set; }
+
+    /// <summary>Record full gradients every N steps into grads.npz (0: never).</summary>
+    public int GradientsEvery { get; set; }
+
+    /// <summary>Append a line to diag_steps.jsonl every N steps (0: never).</summary>
+    public int DiagnosticsEvery { get; set; }
+
+    /// <summary>Progress line every N steps when stderr is not a terminal (0: about 20 lines per run).</summary>
+    public int ProgressEvery { get; set; }
+
+    /// <inheritdoc/>
+    public IEnumerable<(string Key, string Message)> Validate()
+    {
+        if (GradientsEvery < 0) yield return ("gradients_every", "must be ≥ 0");
+        if (DiagnosticsEvery < 0) yield return ("diagnostics_every", "must be ≥ 0");
+        if (ProgressEvery < 0) yield return ("progress_every", "must be ≥ 0");
+    }
+}

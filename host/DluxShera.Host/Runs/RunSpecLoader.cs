@@ -1,0 +1,83 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DluxShera.Contracts;
+using DluxShera.Host.Components;
+
+namespace DluxShera.Host.Runs;
+
+/// <summary>
+/// Reads a run spec and applies <c>--set key.path=value</c> overrides. Precedence, highest first:
+/// <c>--set</c>, the spec, the component's preset, the options class defaults.
+/// </summary>
+public static class RunSpecLoader
+{
+    /// <summary>Loads, overrides and binds a spec.</summary>
+    /// <param name="file">The spec file.</param>
+    /// <param name="overrides"><c>key.path=value</c> strings.</param>
+    /// <returns>The bound spec and the effective JSON (after overrides).</returns>
+    /// <exception cref="BadInputException">Missing file, malformed JSON, bad override, unknown key or wrong type.</exception>
+    public static (RunSpec Spec, JsonObject Json) Load(string file, IEnumerable<string> overrides)
+    {
+        if (!File.Exists(file)) throw new BadInputException($"{file}: run spec not found.");
+        JsonObject json;
+        try
+        {
+            json = JsonNode.Parse(File.ReadAllText(file), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) as JsonObject
+                ?? throw new BadInputException($"{file}: a run spec must be a JSON object.");
+        }
+        catch (JsonException e)
+        {
+            throw new BadInputException($"{file}:{e.LineNumber + 1}:{e.BytePositionInLine + 1}: malformed JSON: {e.Message.Split(" Path:")[0]}", e);
+        }
+        foreach (string o in overrides) ApplyOverride(json, o);
+        try
+        {
+            var spec = (RunSpec)StrictJsonBinder.Bind(typeof(RunSpec), json, "");
+            return (spec, json);
+        }
+        catch (ComponentOptionsException e)
+        {
+            throw new BadInputException($"{file}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Applies one <c>key.path=value</c>: the value is JSON when it parses as JSON, otherwise a string.</summary>
+    /// <param name="json">The spec.</param>
+    /// <param name="assignment">The override.</param>
+    public static void ApplyOverride(JsonObject json, string assignment)
+    {
+        int eq = assignment.IndexOf('=');
+        if (eq <= 0) throw new BadInputException($"--set '{assignment}': expected key.path=value, e.g. --set optimizer.options.learning_rate=0.01.");
+        string path = assignment[..eq].Trim();
+        string text = assignment[(eq + 1)..];
+        JsonNode? value;
+        try
+        {
+            value = JsonNode.Parse(text);
+        }
+        catch (JsonException)
+        {
+            value = JsonValue.Create(text);
+        }
+        string[] keys = path.Split('.');
+        if (keys.Any(string.IsNullOrWhiteSpace)) throw new BadInputException($"--set '{assignment}': empty segment in key path '{path}'.");
+        JsonObject node = json;
+        for (int i = 0; i < keys.Length - 1; i++)
+        {
+            switch (node[keys[i]])
+            {
+                case JsonObject child:
+                    node = child;
+                    break;
+                case null:
+                    var created = new JsonObject();
+                    node[keys[i]] = created;
+                    node = created;
+                    break;
+                default:
+                    throw new BadInputException($"--set '{assignment}': '{string.Join('.', keys[..(i + 1)])}' is not an object, so '{path}' cannot be set.");
+            }
+        }
+        node[keys[^1]] = value;
+    }
+}
