@@ -42,6 +42,9 @@ public sealed class FilesystemRunWriter : IRunWriter
     /// <inheritdoc/>
     public void Append(in TraceRow row) => _trace.Append(row);
 
+    /// <summary>Flushes the streamed rows to disk now (they are also flushed about once a second).</summary>
+    public void Flush() => _trace.Flush();
+
     /// <inheritdoc/>
     public void RecordGradient(int step, ReadOnlySpan<double> gradient)
     {

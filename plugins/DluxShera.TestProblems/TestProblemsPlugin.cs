@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using DluxShera.Contracts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,7 +25,13 @@ public sealed class TestProblemsPlugin : IDluxSheraPlugin
         services.AddObjective<RosenbrockOptions>("rosenbrock", "chained Rosenbrock, minimum 0 at (1, …, 1); exact HVPs",
             (_, o) => new Rosenbrock(o));
         services.AddObjective<QuadraticOptions>("quadratic", "diagonal quadratic of condition κ, minimum 0 at 0; HVPs and residuals",
-            (_, o) => new DiagonalQuadratic(o));
+            (_, o) => new DiagonalQuadratic(o),
+            new Dictionary<string, JsonObject>
+            {
+                ["well_conditioned"] = new() { ["dimension"] = 10, ["condition"] = 10.0 },
+                ["ill_conditioned"] = new() { ["dimension"] = 20, ["condition"] = 1e6 },
+                ["extreme"] = new() { ["dimension"] = 20, ["condition"] = 1e8 },
+            });
         services.AddObjective<NonFiniteAfterOptions>("nan_after", "a bowl that turns NaN after N evaluations (failure-path checks)",
             (_, o) => new NonFiniteAfter(o));
     }
