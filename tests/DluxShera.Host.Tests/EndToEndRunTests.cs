@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using DluxShera.Artifacts;
+using Xunit;
+
+namespace DluxShera.Tests;
+
+public class EndToEndRunTests
+{
+    [Fact]
+    public void Quickstart_reaches_the_rosenbrock_minimum_and_writes_a_run_directory()
+    {
+        using var tmp = RepoPaths.Temp();
+        var r = Dluxshera.Invoke("run", RepoPaths.Example("quickstart.json"), "--out", tmp.Path, "--plugins", RepoPaths.PluginsJson, "--set", "run.id=qs");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        string dir = tmp.Combine("qs");
+        var summary = RunArtifacts.LoadSummary(dir);
+        Assert.Equal("ok", summary["status"]!.GetValue<string>());
+        Assert.True(summary["loss_best"]!.GetValue<double>() < 1e-10);
+        var best = RunArtifacts.LoadCheckpoint(dir, "best")!;
+        Assert.Equal(1.0, best.Theta[0], 4);
+        Assert.Equal(1.0, best.Theta[1], 4);
+        var trace = RunArtifacts.LoadTrace(dir);
+        Assert.Equal(summary["num_steps_completed"]!.GetValue<int>() + 1, trace.Steps);
+        Assert.Equal(24.2, trace.Loss[0], 10);
+
+        var inspect = Dluxshera.Invoke("inspect", dir);
+        Assert.True(inspect.ExitCode == 0, inspect.ToString());
+        Assert.Contains("status       ok (max_steps)", inspect.Stdout);
+        Assert.Contains("x     [0:2)  (2,)", inspect.Stdout);
+    }
+
+    [Theory]
+    [InlineData("loss", "non_finite_loss")]
+    [InlineData("gradient", "non_finite_gradient")]
+    public void Non_finite_objective_fails_the_run_honestly_and_keeps_the_last_good_point(string part, string reason)
+    {
+        using var tmp = RepoPaths.Temp();
+        string spec = tmp.Combine("nan.json");
+        File.WriteAllText(spec, $$"""
+            {
+              "run": { "id": "nan" },
+              "objective": { "name": "nan_after", "options": { "dimension": 3, "evaluations": 5, "part": "{{part}}" } },
+              "optimizer": { "name": "gd", "options": { "num_steps": 50, "learning_rate": 0.1 } }
+            }
+            """);
+        var r = Dluxshera.Invoke("run", spec, "--out", tmp.Path, "--plugins", RepoPaths.PluginsJson);
+        Assert.True(r.ExitCode == 1, r.ToString());
+        string dir = tmp.Combine("nan");
+        var summary = RunArtifacts.LoadSummary(dir);
+        Assert.Equal("failed", summary["status"]!.GetValue<string>());
+        Assert.Equal(reason, summary["stop_reason"]!.GetValue<string>());
+        Assert.Equal(4, summary["num_steps_completed"]!.GetValue<int>());
+        var trace = RunArtifacts.LoadTrace(dir);
+        Assert.Equal(5, trace.Steps);
+        var final = RunArtifacts.LoadCheckpoint(dir, "final")!;
+        Assert.Equal(4, final.Step);
+        Assert.Equal(trace.ThetaAt(4).ToArray(), final.Theta);
+        Assert.All(final.Theta, x => Assert.True(double.IsFinite(x)));
+    }
+
+    [Fact]
+    public void Existing_run_id_is_refused_without_overwrite()
+    {
+        using var tmp = RepoPaths.Temp();
+        string[] args = ["run", RepoPaths.Example("rosenbrock-adam.json"), "--quiet", "--out", tmp.Path, "--plugins", RepoPaths.PluginsJson, "--set", "run.id=twice"];
+        Assert.Equal(0, Dluxshera.Invoke(args).ExitCode);
+        var again = Dluxshera.Invoke(args);
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("already exists", again.Stderr);
+        Assert.Equal(0, Dluxshera.Invoke([.. args, "--overwrite"]).ExitCode);
+    }
+
+    [Fact]
+    public void Gradients_and_diagnostics_are_recorded_when_asked()
+    {
+        using var tmp = RepoPaths.Temp();
+        var r = Dluxshera.Invoke("run", RepoPaths.Example("rosenbrock-adam.json"), "--quiet", "--out", tmp.Path, "--plugins", RepoPaths.PluginsJson,
+            "--set", "run.id=g", "--set", "run.gradients_every=1000", "--set", "run.diagnostics_every=500");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        string dir = tmp.Combine("g");
+        var grads = new FilesystemRunReader(dir).LoadArrays("grads.npz")!;
+        Assert.Equal(new long[] { 0, 1000, 2000, 3000, 4000, 5000 }, (long[])grads["step"].Data);
+        Assert.Equal([6, 2], grads["grad"].Shape);
+        Assert.Equal(11, File.ReadAllLines(Path.Combine(dir, "diag_steps.jsonl")).Length);
+        Assert.True(RunArtifacts.LoadSummary(dir)["has_grads"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public void Third_party_plugin_builds_against_the_contracts_alone_and_runs_through_the_host()
+    {
+        using var tmp = RepoPaths.Temp();
+        // Copy the sample out of the repository, as a third party's own project would live elsewhere.
+        string sample = Path.Combine(RepoPaths.Root, "docs", "examples", "third-party-plugin");
+        string source = tmp.Combine("src");
+        Directory.CreateDirectory(source);
+        foreach (string f in Directory.GetFiles(sample).Where(f => f.EndsWith(".cs") || f.EndsWith(".csproj") || f.EndsWith(".props") || f.EndsWith(".json")))
+        {
+            File.Copy(f, Path.Combine(source, Path.GetFileName(f)));
+        }
+        string output = tmp.Combine("plugin");
+        string contracts = typeof(DluxShera.Contracts.IDluxSheraPlugin).Assembly.Location;
+        var build = Process(source, "dotnet", "build", "SignGradientDescent.csproj", "-nologo", "-v", "q",
+            $"-p:DluxSheraContracts={contracts}", $"-p:OutputPath={output}/");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.False(File.Exists(Path.Combine(output, "DluxShera.Contracts.dll")), "the contracts must come from the host");
+
+        string plugins = Dluxshera.PluginsFile(tmp.Path, $$"""    { "id": "sign-gd", "path": {{Dluxshera.Json(Path.Combine(output, "SignGradientDescent.dll"))}} }""");
+        string host = typeof(DluxShera.Host.Workbench).Assembly.Location;
+        var run = Process(tmp.Path, "dotnet", host, "run", Path.Combine(source, "run.json"), "--plugins", plugins, "--out", tmp.Combine("runs"), "--set", "run.id=tp");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var summary = RunArtifacts.LoadSummary(tmp.Combine("runs", "tp"));
+        Assert.Equal("ok", summary["status"]!.GetValue<string>());
+        Assert.True(summary["loss_best"]!.GetValue<double>() < 1e-6);
+        Assert.Equal("sign_gd", RunArtifacts.LoadMeta(tmp.Combine("runs", "tp"))["optimizer"]!["name"]!.GetValue<string>());
+    }
+
+    private static Dluxshera.Result Process(string workingDirectory, string file, params string[] args)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(info)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        string stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return new Dluxshera.Result(p.ExitCode, stdout.Result, stderr);
+    }
+}
