@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DluxShera.Contracts;
+using DluxShera.Host.Experiments;
 using DluxShera.Host.Inspection;
 using DluxShera.Host.Plugins;
 using DluxShera.Host.Runs;
@@ -72,6 +73,17 @@ public static class CommandLine
         inspect.Arguments.Add(runDirArgument);
         inspect.SetAction(p => Guarded(stderr, () => InspectCommand.Execute(p.GetValue(runDirArgument)!, stdout)));
         root.Subcommands.Add(inspect);
+
+        var experiment = new Command("experiment", "Work with experiments (many runs under experiments/<name>/runs/).");
+        var aggregate = new Command("aggregate", "Write table.csv and table.parquet: one row per run from summary.json plus chosen meta.json keys.");
+        var experimentDirArgument = new Argument<string>("experiment_dir") { Description = "the experiment directory (holding runs/)" };
+        var metaOption = new Option<string?>("--meta") { Description = "comma-separated dotted meta.json keys to add as columns, e.g. optimizer.name,objective.options.condition" };
+        aggregate.Arguments.Add(experimentDirArgument);
+        aggregate.Options.Add(metaOption);
+        aggregate.SetAction(p => Guarded(stderr, () =>
+            AggregateCommand.Execute(p.GetValue(experimentDirArgument)!, p.GetValue(metaOption), stdout)));
+        experiment.Subcommands.Add(aggregate);
+        root.Subcommands.Add(experiment);
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

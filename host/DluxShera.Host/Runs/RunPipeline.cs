@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using DluxShera.Artifacts;
 using DluxShera.Contracts;
 using DluxShera.Host.Components;
+using DluxShera.Host.Experiments;
 using DluxShera.Host.Plugins;
 
 namespace DluxShera.Host.Runs;
@@ -50,12 +51,19 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
         var theta0 = new double[d];
         objective.Component.GetInitialTheta(theta0);
 
+        string outputRoot = request.OutDirectory ?? spec.Run.Out;
+        if (spec.Run.Experiment is { } experiment)
+        {
+            string experimentDirectory = Path.Combine(request.OutDirectory ?? spec.Run.ExperimentRoot, experiment);
+            ExperimentManifest.Ensure(experimentDirectory, experiment, spec.Description, spec.Run.ExperimentSettings);
+            outputRoot = Path.Combine(experimentDirectory, "runs");
+        }
         IRunWriter writer;
         try
         {
             writer = store.Component.CreateRun(new RunCreateRequest
             {
-                OutputRoot = request.OutDirectory ?? spec.Run.Out,
+                OutputRoot = outputRoot,
                 RunId = spec.Run.Id,
                 Overwrite = request.Overwrite || spec.Run.Overwrite,
                 Dimension = d,
@@ -149,6 +157,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
             ["run"] = new JsonObject
             {
                 ["seed"] = spec.Run.Seed,
+                ["experiment"] = spec.Run.Experiment,
                 ["spec_file"] = Path.GetFullPath(request.SpecFile),
                 ["overrides"] = new JsonArray(request.Overrides.Select(o => (JsonNode)o).ToArray()),
                 ["spec"] = specJson.DeepClone(),

@@ -30,6 +30,16 @@ public sealed class RunSettings : IValidatableOptions
     /// <summary>Directory holding run directories (relative to the current directory); <c>--out</c> overrides.</summary>
     public string Out { get; set; } = "runs";
 
+    /// <summary>Experiment name: the run goes to <c>&lt;experiment_root&gt;/&lt;experiment&gt;/runs/&lt;run_id&gt;/</c>
+    /// and the experiment's manifest.json is created by its first run.</summary>
+    public string? Experiment { get; set; }
+
+    /// <summary>Directory holding experiments (relative to the current directory); <c>--out</c> overrides it for experiment runs.</summary>
+    public string ExperimentRoot { get; set; } = "experiments";
+
+    /// <summary>Sweep/time-series settings and dataset identifiers recorded in the experiment manifest.</summary>
+    public System.Text.Json.Nodes.JsonObject? ExperimentSettings { get; set; }
+
     /// <summary>Master seed; every random consumer derives its own seed from it.</summary>
     public ulong Seed { get; set; }
 
@@ -51,5 +61,6 @@ public sealed class RunSettings : IValidatableOptions
         if (GradientsEvery < 0) yield return ("gradients_every", "must be ≥ 0");
         if (DiagnosticsEvery < 0) yield return ("diagnostics_every", "must be ≥ 0");
         if (ProgressEvery < 0) yield return ("progress_every", "must be ≥ 0");
+        if (Experiment is not null && DluxShera.Artifacts.RunIds.Problem(Experiment) is { } problem) yield return ("experiment", $"'{Experiment}' is not a usable directory name: {problem}");
     }
 }

@@ -1,0 +1,23 @@
+namespace DluxShera.Host.Experiments;
+
+/// <summary><c>dluxshera experiment aggregate &lt;dir&gt; [--meta key,key]</c>.</summary>
+public static class AggregateCommand
+{
+    /// <summary>Writes <c>table.csv</c> and <c>table.parquet</c> into the experiment directory.</summary>
+    /// <param name="experimentDirectory">The experiment directory.</param>
+    /// <param name="metaKeys">Comma-separated dotted meta keys, or null.</param>
+    /// <param name="o">Output.</param>
+    public static int Execute(string experimentDirectory, string? metaKeys, TextWriter o)
+    {
+        var keys = (metaKeys ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var table = ExperimentTable.Build(experimentDirectory, keys);
+        string csv = Path.Combine(experimentDirectory, "table.csv");
+        string parquet = Path.Combine(experimentDirectory, "table.parquet");
+        table.WriteCsv(csv);
+        table.WriteParquet(parquet);
+        o.WriteLine($"{table.RowCount} runs, {table.Columns.Count} columns");
+        o.WriteLine(csv);
+        o.WriteLine(parquet);
+        return ExitCodes.Ok;
+    }
+}
