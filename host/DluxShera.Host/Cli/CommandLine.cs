@@ -85,6 +85,18 @@ public static class CommandLine
         experiment.Subcommands.Add(aggregate);
         root.Subcommands.Add(experiment);
 
+        var bench = new Command("bench", "Benchmarks that print ratios against a baseline measured in the same invocation.");
+        var npz = new Command("npz", "Write and read a T x D float64 trace: ours vs numpy's savez/load on this machine.");
+        var rowsOption = new Option<int>("--rows") { Description = "T", DefaultValueFactory = _ => 100_000 };
+        var colsOption = new Option<int>("--cols") { Description = "D", DefaultValueFactory = _ => 64 };
+        var repeatOption = new Option<int>("--repeat") { Description = "timed repetitions (median reported)", DefaultValueFactory = _ => 5 };
+        npz.Options.Add(rowsOption);
+        npz.Options.Add(colsOption);
+        npz.Options.Add(repeatOption);
+        npz.SetAction(p => Guarded(stderr, () => Benchmarks.NpzBenchmark.Execute(p.GetValue(rowsOption), p.GetValue(colsOption), p.GetValue(repeatOption), stdout)));
+        bench.Subcommands.Add(npz);
+        root.Subcommands.Add(bench);
+
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

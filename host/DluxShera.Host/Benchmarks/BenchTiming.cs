@@ -1,0 +1,60 @@
+using System.Diagnostics;
+
+namespace DluxShera.Host.Benchmarks;
+
+/// <summary>Median-of-N wall-clock timing, after one warm-up run.</summary>
+public static class BenchTiming
+{
+    /// <summary>Runs <paramref name="action"/> once to warm up, then <paramref name="repeat"/> times; returns the median seconds.</summary>
+    /// <param name="repeat">Timed repetitions.</param>
+    /// <param name="action">The work.</param>
+    public static double Median(int repeat, Action action)
+    {
+        action();
+        var times = new double[repeat];
+        for (int i = 0; i < repeat; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            action();
+            times[i] = clock.Elapsed.TotalSeconds;
+        }
+        Array.Sort(times);
+        return times[repeat / 2];
+    }
+
+    /// <summary>Finds python3 with numpy (Debian's first), or null.</summary>
+    public static string? PythonWithNumpy()
+    {
+        foreach (string candidate in new[] { "/usr/bin/python3", "python3" })
+        {
+            try
+            {
+                using var p = Process.Start(new ProcessStartInfo(candidate, "-c \"import numpy\"") { RedirectStandardError = true, UseShellExecute = false });
+                if (p is null) continue;
+                p.WaitForExit();
+                if (p.ExitCode == 0) return candidate;
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Runs a Python script and returns its stdout.</summary>
+    /// <param name="python">The interpreter.</param>
+    /// <param name="script">The script.</param>
+    public static string RunPython(string python, string script)
+    {
+        var info = new ProcessStartInfo(python) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("-");
+        using var p = Process.Start(info)!;
+        p.StandardInput.Write(script);
+        p.StandardInput.Close();
+        var err = p.StandardError.ReadToEndAsync();
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"python failed: {err.Result}");
+        return output;
+    }
+}
