@@ -29,6 +29,53 @@ public class EndToEndRunTests
         Assert.Contains("x     [0:2)  (2,)", inspect.Stdout);
     }
 
+    [SkippableFact]
+    public void Numpy_reads_every_artifact_of_a_host_run()
+    {
+        using var tmp = RepoPaths.Temp();
+        var r = Dluxshera.Invoke("run", RepoPaths.Example("rosenbrock-adam.json"), "--quiet", "--out", tmp.Path, "--plugins", RepoPaths.PluginsJson,
+            "--set", "run.id=np", "--set", "run.gradients_every=100", "--set", "run.diagnostics_every=100");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        string script = $$"""
+            import numpy as np, json, glob, os, hashlib
+            d = {{Dluxshera.Json(tmp.Combine("np"))}}
+            meta = json.load(open(os.path.join(d, 'meta.json')))
+            summary = json.load(open(os.path.join(d, 'summary.json')))
+            D = meta['theta']['dim']
+            t = np.load(os.path.join(d, 'trace.npz'))
+            T = t['loss'].shape[0]
+            assert t['theta'].shape == (T, D) and T == summary['num_steps_completed'] + 1
+            for k in ['grad_norm', 'step_norm', 'base_lr']: assert t[k].shape == (T,) and t[k].dtype == np.float64
+            assert t['accepted'].dtype == np.bool_ and t['accepted'].all()
+            assert abs(t['loss'].min() - summary['loss_best']) == 0 and int(t['loss'].argmin()) == summary['best_step']
+            b = np.load(os.path.join(d, 'checkpoint_best.npz'))
+            assert (b['theta_best'] == t['theta'][summary['best_step']]).all()
+            g = np.load(os.path.join(d, 'grads.npz'))
+            assert g['grad'].shape == (len(g['step']), D)
+            for f in glob.glob(os.path.join(d, '*.npz')): np.load(f)
+            for m in meta['manifest']:
+                data = open(os.path.join(d, m['file']), 'rb').read()
+                assert len(data) == m['bytes'] and hashlib.sha256(data).hexdigest() == m['sha256'], m['file']
+            lines = [json.loads(l) for l in open(os.path.join(d, 'diag_steps.jsonl'))]
+            assert [l['step'] for l in lines] == list(range(0, T, 100))
+            print('ok')
+            """;
+        Assert.Equal("ok", PythonNumpy.Run(script).Trim());
+    }
+
+    [Fact]
+    public void Inspect_of_a_corrupt_trace_exits_2_naming_the_file()
+    {
+        using var tmp = RepoPaths.Temp();
+        Assert.Equal(0, Dluxshera.Invoke("run", RepoPaths.Example("rosenbrock-adam.json"), "--quiet", "--out", tmp.Path, "--plugins", RepoPaths.PluginsJson, "--set", "run.id=c").ExitCode);
+        string trace = tmp.Combine("c", "trace.npz");
+        var bytes = File.ReadAllBytes(trace);
+        File.WriteAllBytes(trace, bytes[..(bytes.Length / 3)]);
+        var r = Dluxshera.Invoke("inspect", tmp.Combine("c"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(trace, r.Stderr);
+    }
+
     [Theory]
     [InlineData("loss", "non_finite_loss")]
     [InlineData("gradient", "non_finite_gradient")]
