@@ -11,6 +11,12 @@ public abstract class FirstOrderOptions : IValidatableOptions
     /// <summary>The learning rate.</summary>
     public abstract double LearningRate { get; set; }
 
+    /// <summary>The learning-rate schedule (a multiplier of <see cref="LearningRate"/>).</summary>
+    public ScheduleOptions Schedule { get; set; } = new();
+
+    /// <summary>Early stopping.</summary>
+    public StoppingOptions Stopping { get; set; } = new();
+
     /// <inheritdoc/>
     public virtual IEnumerable<(string Key, string Message)> Validate()
     {

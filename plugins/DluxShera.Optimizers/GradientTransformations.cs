@@ -1,36 +1,71 @@
+using DluxShera.Contracts;
+
 namespace DluxShera.Optimizers;
 
 /// <summary>
-/// An Optax-style gradient transformation: explicit state, turns the gradient into an update direction
-/// in place. Engines chain transformations and then scale by the (scheduled) learning rate.
+/// An Optax-style gradient transformation with explicit state: turns the gradient into an update in
+/// place. A chain ends with <see cref="ScaleByLearningRate"/>, so the final update is the step itself
+/// (θ ← θ − u). Transformations that need the learning rate (the preconditioner clips lr·precond) get it.
 /// </summary>
 public interface IGradientTransformation
 {
-    /// <summary>Allocates state for dimension <paramref name="dimension"/> (the only allocation).</summary>
-    /// <param name="dimension">D.</param>
-    void Init(int dimension);
+    /// <summary>Allocates state (the only allocation) and may inspect the objective and θ₀.</summary>
+    /// <param name="context">The run context.</param>
+    void Init(OptimizationContext context);
 
-    /// <summary>Transforms <paramref name="updates"/> in place (it holds the gradient on entry).</summary>
-    /// <param name="updates">Gradient in, update direction out.</param>
-    /// <param name="step">Zero-based step count.</param>
-    void Apply(Span<double> updates, int step);
+    /// <summary>Transforms <paramref name="updates"/> in place.</summary>
+    /// <param name="updates">Gradient (or the previous transformation's output) in, update out.</param>
+    /// <param name="theta">Current θ.</param>
+    /// <param name="step">Zero-based step.</param>
+    /// <param name="learningRate">This step's scheduled learning rate.</param>
+    void Apply(Span<double> updates, ReadOnlySpan<double> theta, int step, double learningRate);
 
     /// <summary>Hyper-parameters for meta.json.</summary>
     IReadOnlyDictionary<string, object?> Describe();
 }
 
-/// <summary>The identity: plain gradient descent.</summary>
-public sealed class Identity : IGradientTransformation
+/// <summary>Applies transformations in order (Optax <c>chain</c>).</summary>
+/// <param name="parts">The transformations.</param>
+public sealed class Chain(params IGradientTransformation[] parts) : IGradientTransformation
+{
+    /// <summary>The parts.</summary>
+    public IReadOnlyList<IGradientTransformation> Parts => parts;
+
+    /// <inheritdoc/>
+    public void Init(OptimizationContext context)
+    {
+        foreach (var p in parts) p.Init(context);
+    }
+
+    /// <inheritdoc/>
+    public void Apply(Span<double> updates, ReadOnlySpan<double> theta, int step, double learningRate)
+    {
+        foreach (var p in parts) p.Apply(updates, theta, step, learningRate);
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, object?> Describe()
+    {
+        var d = new Dictionary<string, object?>();
+        foreach (var p in parts)
+        {
+            foreach (var (k, v) in p.Describe()) d[k] = v;
+        }
+        return d;
+    }
+}
+
+/// <summary>u ← lr_t · u (Optax <c>scale_by_learning_rate</c> without the sign: the engine subtracts).</summary>
+public sealed class ScaleByLearningRate : IGradientTransformation
 {
     /// <inheritdoc/>
-    public void Init(int dimension)
+    public void Init(OptimizationContext context)
     {
     }
 
     /// <inheritdoc/>
-    public void Apply(Span<double> updates, int step)
-    {
-    }
+    public void Apply(Span<double> u, ReadOnlySpan<double> theta, int step, double learningRate) =>
+        System.Numerics.Tensors.TensorPrimitives.Multiply(u, learningRate, u);
 
     /// <inheritdoc/>
     public IReadOnlyDictionary<string, object?> Describe() => new Dictionary<string, object?>();
@@ -44,10 +79,10 @@ public sealed class Trace(double decay, bool nesterov) : IGradientTransformation
     private double[] _f = [];
 
     /// <inheritdoc/>
-    public void Init(int dimension) => _f = new double[dimension];
+    public void Init(OptimizationContext context) => _f = new double[context.InitialTheta.Length];
 
     /// <inheritdoc/>
-    public void Apply(Span<double> u, int step)
+    public void Apply(Span<double> u, ReadOnlySpan<double> theta, int step, double learningRate)
     {
         var f = _f.AsSpan(0, u.Length);
         for (int i = 0; i < u.Length; i++)
@@ -75,14 +110,14 @@ public sealed class ScaleByAdam(double b1, double b2, double eps, double epsRoot
     private double[] _v = [];
 
     /// <inheritdoc/>
-    public void Init(int dimension)
+    public void Init(OptimizationContext context)
     {
-        _m = new double[dimension];
-        _v = new double[dimension];
+        _m = new double[context.InitialTheta.Length];
+        _v = new double[context.InitialTheta.Length];
     }
 
     /// <inheritdoc/>
-    public void Apply(Span<double> u, int step)
+    public void Apply(Span<double> u, ReadOnlySpan<double> theta, int step, double learningRate)
     {
         double c1 = 1 - Math.Pow(b1, step + 1);
         double c2 = 1 - Math.Pow(b2, step + 1);
@@ -111,14 +146,14 @@ public sealed class ScaleByRms(double decay, double eps, double initialScale) : 
     private double[] _v = [];
 
     /// <inheritdoc/>
-    public void Init(int dimension)
+    public void Init(OptimizationContext context)
     {
-        _v = new double[dimension];
+        _v = new double[context.InitialTheta.Length];
         Array.Fill(_v, initialScale);
     }
 
     /// <inheritdoc/>
-    public void Apply(Span<double> u, int step)
+    public void Apply(Span<double> u, ReadOnlySpan<double> theta, int step, double learningRate)
     {
         for (int i = 0; i < u.Length; i++)
         {

@@ -32,7 +32,24 @@ public sealed class TestProblemsPlugin : IDluxSheraPlugin
                 ["ill_conditioned"] = new() { ["dimension"] = 20, ["condition"] = 1e6 },
                 ["extreme"] = new() { ["dimension"] = 20, ["condition"] = 1e8 },
             });
+        services.AddObjective<MghOptions>("mgh", "Moré–Garbow–Hillstrom problems 1–18 (standard starts, known minima; residuals, JVP/VJP)",
+            (_, o) => MoreGarbowHillstrom.Create(o.Problem));
+        services.AddObjective<NoisyLinearOptions>("noisy_linear_ls", "seeded noisy linear least squares; residuals, per-observation terms, HVPs",
+            (_, o) => new NoisyLinearLeastSquares(o));
         services.AddObjective<NonFiniteAfterOptions>("nan_after", "a bowl that turns NaN after N evaluations (failure-path checks)",
             (_, o) => new NonFiniteAfter(o));
+    }
+}
+
+/// <summary>Options of <c>objective:mgh</c>.</summary>
+public sealed class MghOptions : IValidatableOptions
+{
+    /// <summary>Problem number 1–18 (Moré, Garbow &amp; Hillstrom 1981).</summary>
+    public int Problem { get; set; } = 1;
+
+    /// <inheritdoc/>
+    public IEnumerable<(string Key, string Message)> Validate()
+    {
+        if (Problem is < 1 or > 18) yield return ("problem", $"must be 1–18, got {Problem}");
     }
 }

@@ -9,7 +9,7 @@ namespace DluxShera.Tests;
 public class OptimizerEngineTests
 {
     /// <summary>Collects rows in memory (and nothing else).</summary>
-    private sealed class MemorySink : ITraceSink, IRunArtifacts, IProgressReporter, IComponentResolver
+    internal sealed class MemorySink : ITraceSink, IRunArtifacts, IProgressReporter, IComponentResolver
     {
         public List<(int Step, double Loss, double[] Theta, double StepNorm)> Rows { get; } = [];
         public bool KeepRows { get; init; } = true;
@@ -27,7 +27,7 @@ public class OptimizerEngineTests
         public T Create<T>(string kind, ComponentReference reference, string optionsPath) where T : class => throw new NotSupportedException();
     }
 
-    private static (OptimizationResult Result, MemorySink Sink) Run(IOptimizerEngine engine, IObjective objective, bool keepRows = true)
+    internal static (OptimizationResult Result, MemorySink Sink) Run(IOptimizerEngine engine, IObjective objective, bool keepRows = true)
     {
         var theta0 = new double[objective.IndexMap.Dimension];
         objective.GetInitialTheta(theta0);
@@ -39,10 +39,15 @@ public class OptimizerEngineTests
         return (result, sink);
     }
 
+    /// <summary>An engine as the plugin builds it: the transformation (if any) followed by the learning rate.</summary>
+    internal static FirstOrderEngine Engine(string name, int steps, double lr, IGradientTransformation? transform, ScheduleOptions? schedule = null, StoppingOptions? stopping = null) =>
+        new(name, new GradientDescentOptions { NumSteps = steps, LearningRate = lr, Schedule = schedule ?? new(), Stopping = stopping ?? new() },
+            transform is null ? new ScaleByLearningRate() : new Chain(transform, new ScaleByLearningRate()));
+
     [Fact]
     public void Adam_reaches_the_rosenbrock_minimum()
     {
-        var (result, _) = Run(new FirstOrderEngine("adam", 5000, 0.02, new ScaleByAdam(0.9, 0.999, 1e-8, 0)), new Rosenbrock(new RosenbrockOptions()));
+        var (result, _) = Run(Engine("adam", 5000, 0.02, new ScaleByAdam(0.9, 0.999, 1e-8, 0)), new Rosenbrock(new RosenbrockOptions()));
         Assert.Equal(RunStatus.Ok, result.Status);
         Assert.True(result.BestLoss < 1e-12, $"best loss {result.BestLoss}");
         Assert.Equal(1.0, result.BestTheta[0], 6);
@@ -55,7 +60,7 @@ public class OptimizerEngineTests
     public void Momentum_solves_a_condition_100_quadratic(bool nesterov)
     {
         // Heavy-ball tuning for κ = 100 (L = 100, μ = 1): lr = 1/L, β = 0.8.
-        var (result, _) = Run(new FirstOrderEngine("momentum", 1000, 0.01, new Trace(0.8, nesterov)),
+        var (result, _) = Run(Engine("momentum", 1000, 0.01, new Trace(0.8, nesterov)),
             new DiagonalQuadratic(new QuadraticOptions { Dimension = 10, Condition = 100 }));
         Assert.Equal(RunStatus.Ok, result.Status);
         Assert.True(result.FinalLoss < 1e-12, $"final loss {result.FinalLoss}");
@@ -64,7 +69,7 @@ public class OptimizerEngineTests
     [Fact]
     public void Rmsprop_settles_within_a_few_learning_rates_of_the_minimum()
     {
-        var (result, _) = Run(new FirstOrderEngine("rmsprop", 3000, 1e-3, new ScaleByRms(0.9, 1e-8, 0)),
+        var (result, _) = Run(Engine("rmsprop", 3000, 1e-3, new ScaleByRms(0.9, 1e-8, 0)),
             new DiagonalQuadratic(new QuadraticOptions { Dimension = 5, Condition = 1e4 }));
         Assert.Equal(RunStatus.Ok, result.Status);
         Assert.All(result.FinalTheta, x => Assert.True(Math.Abs(x) < 1e-2, $"|x| = {Math.Abs(x)}"));
@@ -74,7 +79,7 @@ public class OptimizerEngineTests
     public void First_adam_step_is_the_learning_rate_times_the_gradient_sign()
     {
         // Optax scale_by_adam at t = 1: m̂ = g, v̂ = g², so u = g / (|g| + eps).
-        var (_, sink) = Run(new FirstOrderEngine("adam", 1, 0.1, new ScaleByAdam(0.9, 0.999, 1e-8, 0)), new Rosenbrock(new RosenbrockOptions()));
+        var (_, sink) = Run(Engine("adam", 1, 0.1, new ScaleByAdam(0.9, 0.999, 1e-8, 0)), new Rosenbrock(new RosenbrockOptions()));
         double[] start = sink.Rows[0].Theta, next = sink.Rows[1].Theta;
         var grad = new double[2];
         new Rosenbrock(new RosenbrockOptions()).Evaluate(start, grad);
@@ -85,7 +90,7 @@ public class OptimizerEngineTests
     [Fact]
     public void Gd_records_one_row_per_step_plus_the_start()
     {
-        var (result, sink) = Run(new FirstOrderEngine("gd", 25, 1e-3, new Identity()), new Rosenbrock(new RosenbrockOptions()));
+        var (result, sink) = Run(Engine("gd", 25, 1e-3, null), new Rosenbrock(new RosenbrockOptions()));
         Assert.Equal(26, sink.Rows.Count);
         Assert.Equal(Enumerable.Range(0, 26), sink.Rows.Select(r => r.Step));
         Assert.Equal(0.0, sink.Rows[0].StepNorm);
@@ -100,20 +105,20 @@ public class OptimizerEngineTests
     [InlineData("rmsprop")]
     public void A_step_allocates_nothing(string name)
     {
-        IGradientTransformation Make() => name switch
+        IGradientTransformation? Make() => name switch
         {
             "adam" => new ScaleByAdam(0.9, 0.999, 1e-8, 0),
             "momentum" => new Trace(0.9, true),
             "rmsprop" => new ScaleByRms(0.9, 1e-8, 0),
-            _ => new Identity(),
+            _ => null,
         };
         var objective = new DiagonalQuadratic(new QuadraticOptions { Dimension = 1000, Condition = 10 });
-        Run(new FirstOrderEngine(name, 10, 1e-3, Make()), objective, keepRows: false); // warm up
+        Run(Engine(name, 10, 1e-3, Make()), objective, keepRows: false); // warm up
         long before = GC.GetAllocatedBytesForCurrentThread();
-        Run(new FirstOrderEngine(name, 10, 1e-3, Make()), objective, keepRows: false);
+        Run(Engine(name, 10, 1e-3, Make()), objective, keepRows: false);
         long shortRun = GC.GetAllocatedBytesForCurrentThread() - before;
         before = GC.GetAllocatedBytesForCurrentThread();
-        Run(new FirstOrderEngine(name, 2010, 1e-3, Make()), objective, keepRows: false);
+        Run(Engine(name, 2010, 1e-3, Make()), objective, keepRows: false);
         long longRun = GC.GetAllocatedBytesForCurrentThread() - before;
         // 2000 more steps must not allocate more (per-run buffers are the same size).
         Assert.True(longRun - shortRun < 1024, $"{name}: {longRun - shortRun} extra bytes over 2000 steps");
