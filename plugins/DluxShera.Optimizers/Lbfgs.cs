@@ -117,6 +117,10 @@ public sealed class Lbfgs(LbfgsOptions options) : IOptimizerEngine
             recorder.Evaluations += outcome.Evaluations;
             if (!outcome.Success)
             {
+                if (outcome.SawNonFinite && outcome.Evaluations > 0 && AllTrialsBad(outcome))
+                {
+                    return recorder.NonFiniteResult(StopReasons.NonFiniteLoss, k + 1, double.NaN, k, x, f);
+                }
                 if (stored > 0)
                 {
                     stored = 0; // restart from steepest descent once before giving up
@@ -178,6 +182,9 @@ public sealed class Lbfgs(LbfgsOptions options) : IOptimizerEngine
             }
             TensorPrimitives.Negate(result, result);
         }
+
+        // Every trial of the search was non-finite: the objective itself has broken down, not the step size.
+        static bool AllTrialsBad(StrongWolfeLineSearch.Outcome o) => o.SawNonFinite && o.Alpha == 0;
 
         IReadOnlyDictionary<string, object?> Extra(int iterations) => new Dictionary<string, object?> { ["iterations"] = iterations };
     }

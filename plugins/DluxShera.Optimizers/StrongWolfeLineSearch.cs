@@ -14,7 +14,8 @@ public sealed class StrongWolfeLineSearch(double c1, double c2, int maxEvaluatio
     /// <param name="Alpha">The accepted step length.</param>
     /// <param name="Loss">loss at the accepted point.</param>
     /// <param name="Evaluations">Objective evaluations spent.</param>
-    public readonly record struct Outcome(bool Success, double Alpha, double Loss, int Evaluations);
+    /// <param name="SawNonFinite">Whether a trial point gave a non-finite loss or gradient.</param>
+    public readonly record struct Outcome(bool Success, double Alpha, double Loss, int Evaluations, bool SawNonFinite = false);
 
     /// <summary>Searches along <paramref name="direction"/> from <paramref name="theta"/>.</summary>
     /// <param name="objective">The objective.</param>
@@ -30,6 +31,7 @@ public sealed class StrongWolfeLineSearch(double c1, double c2, int maxEvaluatio
     {
         double dphi0 = TensorPrimitives.Dot(gradient0, direction);
         int evaluations = 0;
+        bool sawNonFinite = false;
         double alphaPrev = 0, phiPrev = loss0, dphiPrev = dphi0;
         double alpha = alpha0;
         double alphaMax = 1e10;
@@ -39,6 +41,7 @@ public sealed class StrongWolfeLineSearch(double c1, double c2, int maxEvaluatio
             TensorPrimitives.MultiplyAdd(direction, a, theta, trial);
             double f = objective.Evaluate(trial, trialGradient);
             evaluations++;
+            if (StepRecorder.NonFinite(f, trialGradient) is not null) sawNonFinite = true;
             return (f, TensorPrimitives.Dot(trialGradient, direction));
         }
 
@@ -56,7 +59,7 @@ public sealed class StrongWolfeLineSearch(double c1, double c2, int maxEvaluatio
             dphiPrev = dphi;
             alpha = Math.Min(2 * alpha, alphaMax);
         }
-        return new Outcome(false, 0, loss0, evaluations);
+        return new Outcome(false, 0, loss0, evaluations, sawNonFinite);
 
         Outcome Zoom(double lo, double phiLo, double dphiLo, double hi, double phiHi, double dphiHi)
         {
@@ -90,9 +93,9 @@ public sealed class StrongWolfeLineSearch(double c1, double c2, int maxEvaluatio
             if (lo > 0 && phiLo < loss0)
             {
                 var (phi, _) = Eval(lo);
-                return new Outcome(phi < loss0, lo, phi, evaluations);
+                return new Outcome(phi < loss0, lo, phi, evaluations, sawNonFinite);
             }
-            return new Outcome(false, 0, loss0, evaluations);
+            return new Outcome(false, 0, loss0, evaluations, sawNonFinite);
         }
     }
 

@@ -8,41 +8,11 @@ namespace DluxShera.Tests;
 
 public class OptimizerEngineTests
 {
-    /// <summary>Collects rows in memory (and nothing else).</summary>
-    internal sealed class MemorySink : ITraceSink, IRunArtifacts, IProgressReporter, IComponentResolver
-    {
-        public List<(int Step, double Loss, double[] Theta, double StepNorm)> Rows { get; } = [];
-        public bool KeepRows { get; init; } = true;
+    private static (OptimizationResult Result, MemorySink Sink) Run(IOptimizerEngine engine, IObjective objective, bool keepRows = true) =>
+        EngineHarness.Run(engine, objective, keepRows);
 
-        public void Append(in TraceRow row)
-        {
-            if (KeepRows) Rows.Add((row.Step, row.Loss, row.Theta.ToArray(), row.StepNorm));
-        }
-
-        public void RecordGradient(int step, ReadOnlySpan<double> gradient) { }
-        public void WriteArrays(string fileName, IReadOnlyDictionary<string, NdArray> arrays) { }
-        public void AppendDiagnostics(JsonObject line) { }
-        public void Report(in ProgressUpdate update) { }
-        public bool Has(string kind, string name) => false;
-        public T Create<T>(string kind, ComponentReference reference, string optionsPath) where T : class => throw new NotSupportedException();
-    }
-
-    internal static (OptimizationResult Result, MemorySink Sink) Run(IOptimizerEngine engine, IObjective objective, bool keepRows = true)
-    {
-        var theta0 = new double[objective.IndexMap.Dimension];
-        objective.GetInitialTheta(theta0);
-        var sink = new MemorySink { KeepRows = keepRows };
-        var result = engine.Run(new OptimizationContext
-        {
-            Objective = objective, InitialTheta = theta0, Trace = sink, Artifacts = sink, Progress = sink, Components = sink,
-        });
-        return (result, sink);
-    }
-
-    /// <summary>An engine as the plugin builds it: the transformation (if any) followed by the learning rate.</summary>
-    internal static FirstOrderEngine Engine(string name, int steps, double lr, IGradientTransformation? transform, ScheduleOptions? schedule = null, StoppingOptions? stopping = null) =>
-        new(name, new GradientDescentOptions { NumSteps = steps, LearningRate = lr, Schedule = schedule ?? new(), Stopping = stopping ?? new() },
-            transform is null ? new ScaleByLearningRate() : new Chain(transform, new ScaleByLearningRate()));
+    private static FirstOrderEngine Engine(string name, int steps, double lr, IGradientTransformation? transform, ScheduleOptions? schedule = null, StoppingOptions? stopping = null) =>
+        EngineHarness.FirstOrder(name, steps, lr, transform, schedule, stopping);
 
     [Fact]
     public void Adam_reaches_the_rosenbrock_minimum()
