@@ -1,0 +1,106 @@
+using DluxShera.Artifacts;
+using Xunit;
+
+namespace DluxShera.Tests;
+
+/// <summary>The shipped examples and engine/estimator selection, through the host.</summary>
+public class ExampleRunTests
+{
+    private static (Dluxshera.Result Result, string Dir) Run(TempDirectory tmp, string example, string id, params string[] sets)
+    {
+        var args = new List<string> { "run", RepoPaths.Example(example), "--quiet", "--out", tmp.Path, "--plugins", RepoPaths.PluginsJson, "--set", $"run.id={id}" };
+        foreach (string s in sets)
+        {
+            args.Add("--set");
+            args.Add(s);
+        }
+        return (Dluxshera.Invoke([.. args]), tmp.Combine(id));
+    }
+
+    [Theory]
+    [InlineData("rosenbrock-lbfgs.json", 1e-20)]
+    [InlineData("rosenbrock-adam.json", 1e-15)]
+    [InlineData("rosenbrock-gd.json", 1e-10)]
+    [InlineData("quadratic-preconditioned.json", 1e-18)]
+    public void Example_reaches_its_minimum(string example, double tolerance)
+    {
+        using var tmp = RepoPaths.Temp();
+        var (r, dir) = Run(tmp, example, "ex");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var summary = RunArtifacts.LoadSummary(dir);
+        Assert.Equal("ok", summary["status"]!.GetValue<string>());
+        Assert.True(summary["loss_best"]!.GetValue<double>() < tolerance, $"{example}: {summary["loss_best"]}");
+    }
+
+    [Fact]
+    public void Preconditioned_example_records_its_curvature()
+    {
+        using var tmp = RepoPaths.Temp();
+        var (r, dir) = Run(tmp, "quadratic-preconditioned.json", "pc");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var summary = RunArtifacts.LoadSummary(dir);
+        Assert.True(summary["has_precond"]!.GetValue<bool>());
+        Assert.True(summary["has_curvature"]!.GetValue<bool>());
+        var meta = RunArtifacts.LoadMeta(dir);
+        var pre = meta["optimizer"]!["preconditioning"]!;
+        Assert.Equal("hutchinson", pre["method"]!.GetValue<string>());
+        Assert.Equal(4, pre["estimator"]!["probes"]!.GetValue<int>());
+        Assert.Equal("fixed_at_init", pre["updated"]!.GetValue<string>());
+        var reader = new FilesystemRunReader(dir);
+        var curv = reader.LoadArrays("curvature.npz")!["curv_diag"].ToDoubles();
+        Assert.Equal(20, curv.Length);
+        Assert.Equal(1.0, curv[0], 9);
+        Assert.Equal(1e6, curv[19], 3);
+        Assert.Equal(20, reader.LoadArrays("precond.npz")!["lr_vec"].Count);
+    }
+
+    // Hessian-scale estimators get Newton-like (linear) preconditioning; the EMA of g² is an RMS scale (sqrt).
+    [Theory]
+    [InlineData("hutchinson", "linear", 0.5)]
+    [InlineData("ema_grad2", "sqrt", 0.01)]
+    [InlineData("empirical_fisher", "linear", 0.5)]
+    [InlineData("gn_diag", "linear", 0.5)]
+    [InlineData("fisher_dense", "linear", 0.5)]
+    public void Every_estimator_is_selectable_by_name(string estimator, string power, double lr)
+    {
+        using var tmp = RepoPaths.Temp();
+        var (r, dir) = Run(tmp, "quadratic-preconditioned.json", estimator,
+            "objective.name=noisy_linear_ls", "objective.preset=null", "objective.options={\"dimension\":4,\"observations\":50}",
+            $"optimizer.options.curvature={{\"name\":\"{estimator}\"}}", $"optimizer.options.power={power}", $"optimizer.options.learning_rate={lr}",
+            "optimizer.options.num_steps=200", "optimizer.options.stopping={}");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var meta = RunArtifacts.LoadMeta(dir);
+        Assert.Equal(estimator, meta["optimizer"]!["preconditioning"]!["method"]!.GetValue<string>());
+        Assert.True(RunArtifacts.LoadSummary(dir)["has_curvature"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public void Warm_start_reuses_an_earlier_runs_curvature_and_refuses_another_layout()
+    {
+        using var tmp = RepoPaths.Temp();
+        var (first, firstDir) = Run(tmp, "quadratic-preconditioned.json", "first");
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var (second, secondDir) = Run(tmp, "quadratic-preconditioned.json", "second", $"optimizer.options.init_from={firstDir}");
+        Assert.True(second.ExitCode == 0, second.ToString());
+        var pre = RunArtifacts.LoadMeta(secondDir)["optimizer"]!["preconditioning"]!;
+        Assert.StartsWith("init_from:", pre["initial_curvature"]!.GetValue<string>());
+        Assert.Equal(
+            new FilesystemRunReader(firstDir).LoadArrays("curvature.npz")!["curv_diag"].ToDoubles(),
+            new FilesystemRunReader(secondDir).LoadArrays("curvature.npz")!["curv_diag"].ToDoubles());
+
+        var (other, otherDir) = Run(tmp, "quadratic-preconditioned.json", "other", $"optimizer.options.init_from={firstDir}", "objective.options={\"dimension\":7}");
+        Assert.Equal(1, other.ExitCode);
+        string message = RunArtifacts.LoadSummary(otherDir)["message"]!.GetValue<string>();
+        Assert.Contains("layout_hash", message);
+        Assert.Contains(Path.Combine(firstDir, "meta.json"), message);
+    }
+
+    [Fact]
+    public void Bad_estimator_options_are_bad_input_naming_the_nested_path()
+    {
+        using var tmp = RepoPaths.Temp();
+        var (r, _) = Run(tmp, "quadratic-preconditioned.json", "bad", "optimizer.options.curvature.options.probes=0");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("optimizer.options.curvature.options.probes: must be ≥ 1", r.Stderr);
+    }
+}
