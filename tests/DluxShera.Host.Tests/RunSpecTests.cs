@@ -82,7 +82,7 @@ public class RunSpecTests
     {
         var r = Dluxshera.Invoke("run", RepoPaths.Example("rosenbrock-gd.json"), "--plugins", RepoPaths.PluginsJson, "--set", "optimizer.name=bfgs");
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("optimizer.name: no optimizer named 'bfgs' is registered; registered: adam, gd, momentum, rmsprop", r.Stderr);
+        Assert.Contains("optimizer.name: no optimizer named 'bfgs' is registered; registered: adam, gauss_newton, gd, lbfgs, levenberg_marquardt, momentum, preconditioned_gd, rmsprop", r.Stderr);
     }
 
     [Fact]
