@@ -95,6 +95,23 @@ public static class CommandLine
         npz.Options.Add(repeatOption);
         npz.SetAction(p => Guarded(stderr, () => Benchmarks.NpzBenchmark.Execute(p.GetValue(rowsOption), p.GetValue(colsOption), p.GetValue(repeatOption), stdout)));
         bench.Subcommands.Add(npz);
+        var engines = new Command("engines", "Engine overhead per step (objective cost subtracted) and bytes allocated per step, vs gd.");
+        var dimsOption = new Option<string>("--dims") { Description = "comma-separated dimensions", DefaultValueFactory = _ => "23,1000,100000" };
+        engines.Options.Add(dimsOption);
+        engines.SetAction(p => Guarded(stderr, () =>
+        {
+            using var host = Workbench.Build(p.GetValue(pluginsOption), p.GetValue(verboseOption));
+            var dims = p.GetValue(dimsOption)!.Split(',').Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            return Benchmarks.EngineOverheadBenchmark.Execute(host.Services.GetRequiredService<Components.ComponentCatalog>(), dims, stdout);
+        }));
+        bench.Subcommands.Add(engines);
+        var mgh = new Command("mgh", "optimizer:lbfgs vs scipy L-BFGS-B on Moré–Garbow–Hillstrom 1–18: final f and evaluations.");
+        mgh.SetAction(p => Guarded(stderr, () =>
+        {
+            using var host = Workbench.Build(p.GetValue(pluginsOption), p.GetValue(verboseOption));
+            return Benchmarks.MghLbfgsBenchmark.Execute(host.Services.GetRequiredService<Components.ComponentCatalog>(), stdout);
+        }));
+        bench.Subcommands.Add(mgh);
         root.Subcommands.Add(bench);
 
         var parsed = root.Parse(args);
