@@ -32,6 +32,49 @@ public class ExampleRunTests
         Assert.True(summary["loss_best"]!.GetValue<double>() < tolerance, $"{example}: {summary["loss_best"]}");
     }
 
+    [Theory]
+    [InlineData("gauss_newton", 13)]
+    [InlineData("levenberg_marquardt", 14)]
+    [InlineData("lbfgs", 7)]
+    public void Second_order_engines_run_from_a_spec(string engine, int problem)
+    {
+        using var tmp = RepoPaths.Temp();
+        var (r, dir) = Run(tmp, "rosenbrock-lbfgs.json", engine, $"optimizer.name={engine}", "optimizer.options={}",
+            "objective.name=mgh", $"objective.options={{\"problem\":{problem}}}");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var summary = RunArtifacts.LoadSummary(dir);
+        Assert.True(summary["loss_best"]!.GetValue<double>() < 1e-12, $"{engine}: {summary["loss_best"]}");
+        Assert.Equal(engine, RunArtifacts.LoadMeta(dir)["optimizer"]!["name"]!.GetValue<string>());
+    }
+
+    [SkippableFact]
+    public void Lbfgs_evaluation_counts_are_comparable_to_scipy_on_mgh()
+    {
+        PythonNumpy.RequireOrSkip();
+        var probe = PythonNumpy.Run("import importlib.util; print(importlib.util.find_spec('scipy') is not None)").Trim();
+        if (probe != "True")
+        {
+            if (Environment.GetEnvironmentVariable("CI") == "true") throw new InvalidOperationException("CI=true but scipy is missing (.ci/run installs python3-scipy)");
+            Skip.If(true, "python3-scipy is not installed");
+        }
+        var r = Dluxshera.Invoke("bench", "mgh", "--plugins", RepoPaths.PluginsJson);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        int compared = 0;
+        foreach (var line in r.Stdout.Split('\n').Where(l => l.StartsWith("| ") && char.IsDigit(l[2])))
+        {
+            var cells = line.Split('|', StringSplitOptions.TrimEntries);
+            var known = cells[4].Split(" / ").Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            double ours = double.Parse(cells[5], System.Globalization.CultureInfo.InvariantCulture);
+            double theirs = double.Parse(cells[7], System.Globalization.CultureInfo.InvariantCulture);
+            bool Reached(double f) => known.Any(k => Math.Abs(f - k) <= 1e-6 + 1e-4 * Math.Abs(k));
+            if (!Reached(ours) || !Reached(theirs)) continue;
+            int ourEvals = int.Parse(cells[6]), scipyEvals = int.Parse(cells[8]);
+            Assert.True(ourEvals <= 1.5 * scipyEvals + 5, $"problem {cells[1]}: {ourEvals} evaluations vs scipy's {scipyEvals}");
+            compared++;
+        }
+        Assert.True(compared >= 10, $"only {compared} problems where both reached the minimum");
+    }
+
     [Fact]
     public void Preconditioned_example_records_its_curvature()
     {
