@@ -1,0 +1,90 @@
+using System.Numerics.Tensors;
+
+namespace DluxShera.Shera.Optics;
+
+/// <summary>
+/// A dense complex matrix in split form (separate real and imaginary row-major arrays), the layout that
+/// lets the focal-plane transforms run as vectorised row updates.
+/// </summary>
+public sealed class ComplexMatrix
+{
+    /// <summary>Allocates a zero matrix.</summary>
+    /// <param name="rows">Rows.</param>
+    /// <param name="cols">Columns.</param>
+    public ComplexMatrix(int rows, int cols)
+    {
+        Rows = rows;
+        Cols = cols;
+        Re = new double[rows * cols];
+        Im = new double[rows * cols];
+    }
+
+    /// <summary>Rows.</summary>
+    public int Rows { get; }
+
+    /// <summary>Columns.</summary>
+    public int Cols { get; }
+
+    /// <summary>Real parts, row-major.</summary>
+    public double[] Re { get; }
+
+    /// <summary>Imaginary parts, row-major.</summary>
+    public double[] Im { get; }
+
+    /// <summary>C = X · Y (C must not alias X or Y). Rows of C are computed in parallel.</summary>
+    /// <param name="x">Left factor (m×k).</param>
+    /// <param name="y">Right factor (k×n).</param>
+    /// <param name="c">Result (m×n), overwritten.</param>
+    public static void Multiply(ComplexMatrix x, ComplexMatrix y, ComplexMatrix c)
+    {
+        if (x.Cols != y.Rows || c.Rows != x.Rows || c.Cols != y.Cols)
+        {
+            throw new ArgumentException($"shapes ({x.Rows}×{x.Cols})·({y.Rows}×{y.Cols}) → ({c.Rows}×{c.Cols}) do not match.");
+        }
+        int m = x.Rows, k = x.Cols, n = y.Cols;
+        Parallel.For(0, m, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            var cr = c.Re.AsSpan(i * n, n);
+            var ci = c.Im.AsSpan(i * n, n);
+            cr.Clear();
+            ci.Clear();
+            for (int p = 0; p < k; p++)
+            {
+                double xr = x.Re[i * k + p], xi = x.Im[i * k + p];
+                if (xr == 0 && xi == 0) continue;
+                var yr = y.Re.AsSpan(p * n, n);
+                var yi = y.Im.AsSpan(p * n, n);
+                TensorPrimitives.MultiplyAdd(yr, xr, cr, cr);
+                TensorPrimitives.MultiplyAdd(yi, -xi, cr, cr);
+                TensorPrimitives.MultiplyAdd(yi, xr, ci, ci);
+                TensorPrimitives.MultiplyAdd(yr, xi, ci, ci);
+            }
+        });
+    }
+
+    /// <summary>The transpose (conjugated when <paramref name="conjugate"/>).</summary>
+    /// <param name="conjugate">Conjugate the entries (Hermitian transpose).</param>
+    public ComplexMatrix Transpose(bool conjugate)
+    {
+        var t = new ComplexMatrix(Cols, Rows);
+        double sign = conjugate ? -1 : 1;
+        for (int i = 0; i < Rows; i++)
+        {
+            for (int j = 0; j < Cols; j++)
+            {
+                t.Re[j * Rows + i] = Re[i * Cols + j];
+                t.Im[j * Rows + i] = sign * Im[i * Cols + j];
+            }
+        }
+        return t;
+    }
+
+    /// <summary>The elementwise conjugate.</summary>
+    public ComplexMatrix Conjugate()
+    {
+        var t = new ComplexMatrix(Rows, Cols);
+        Re.CopyTo(t.Re, 0);
+        TensorPrimitives.Negate(Im, t.Im);
+        return t;
+    }
+}

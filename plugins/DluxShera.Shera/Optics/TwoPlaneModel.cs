@@ -1,0 +1,326 @@
+using System.Numerics.Tensors;
+
+namespace DluxShera.Shera.Optics;
+
+/// <summary>
+/// The two-plane SHERA model (SHERA_MODEL §2): M1 pupil straight to focus by a matrix Fourier transform,
+/// polychromatic, two stars, oversampled focal plane binned into detector pixels — with an exact
+/// reverse-mode gradient. Each (star, wavelength) keeps its pupil field and transforms from the forward
+/// pass, so <see cref="Backward"/> is a handful of complex matrix products. One instance is used by one
+/// thread at a time; buffers are reused across evaluations.
+/// </summary>
+public sealed class TwoPlaneModel
+{
+    private readonly OpticalConfig _config;
+    private readonly int _n;
+    private readonly int _q;
+    private readonly int _os;
+    private readonly double _dx;
+    private readonly double[] _coords;      // pupil pixel centres (m), same for x (columns) and y (rows)
+    private readonly double[] _transmission;
+    private readonly double _norm;          // 1/√ΣT²: Σ|E|² = 1 whatever the phase
+    private readonly double[] _fixedOpd;    // diffractive pupil (m)
+    private readonly double[][] _zernikes;  // unit-RMS Zernikes on the grid
+    private readonly double[] _wavelengths;
+    private readonly double[] _weights;
+    private readonly Field[,] _fields;      // [star, wavelength]
+    private readonly ComplexMatrix[] _a;    // per wavelength: A[q,k] = exp(−i2π x_k θ_q / λ)
+    private readonly ComplexMatrix[] _aT;
+    private readonly ComplexMatrix[] _aH;
+    private readonly ComplexMatrix[] _aConj;
+    private readonly ComplexMatrix[] _aPrime;  // ∂A/∂dθ
+    private readonly ComplexMatrix[] _aPrimeT;
+    private readonly double[] _opd;
+    private readonly double[] _oversampled;
+    private SheraParameters _last = new();
+    private double _dTheta;
+
+    private sealed class Field(int n, int q)
+    {
+        public readonly ComplexMatrix E = new(n, n);
+        public readonly ComplexMatrix W = new(n, q);
+        public readonly ComplexMatrix Out = new(q, q);
+        public readonly double[] Psf = new double[q * q];
+        public readonly ComplexMatrix GradOut = new(q, q);
+        public readonly ComplexMatrix GradW = new(n, q);
+        public readonly ComplexMatrix GradE = new(n, n);
+        public readonly ComplexMatrix Work = new(q, q);
+        public readonly ComplexMatrix WorkNq = new(n, q);
+    }
+
+    /// <summary>Builds the model (aperture, Zernike basis, diffractive pupil, buffers).</summary>
+    /// <param name="config">Structural configuration.</param>
+    public TwoPlaneModel(OpticalConfig config)
+    {
+        _config = config;
+        _n = config.PupilNpix;
+        _os = config.Oversample;
+        _q = config.PsfNpix * config.Oversample;
+        _dx = config.M1Diameter / _n;
+        _coords = Enumerable.Range(0, _n).Select(k => (k - (_n - 1) / 2.0) * _dx).ToArray();
+        _transmission = Aperture.Transmission(_n, config.M1Diameter, config.M2Diameter, config.Struts, config.StrutWidth, config.StrutRotationDeg);
+        _norm = 1 / Math.Sqrt(TensorPrimitives.SumOfSquares(_transmission));
+        _fixedOpd = DiffractivePupil.Opd(config.DiffractivePupil, _n, config.DiffractivePupilPath, config.DiffractivePupilSeed, config.DiffractivePupilFeature);
+        _zernikes = config.PrimaryNoll.Select(j => Zernike.OnGrid(j, _n, _dx, config.M1Diameter / 2)).ToArray();
+        _wavelengths = config.Wavelengths;
+        _weights = config.Weights;
+        _fields = new Field[2, _wavelengths.Length];
+        for (int s = 0; s < 2; s++)
+        {
+            for (int l = 0; l < _wavelengths.Length; l++) _fields[s, l] = new Field(_n, _q);
+        }
+        _a = new ComplexMatrix[_wavelengths.Length];
+        _aT = new ComplexMatrix[_wavelengths.Length];
+        _aH = new ComplexMatrix[_wavelengths.Length];
+        _aConj = new ComplexMatrix[_wavelengths.Length];
+        _aPrime = new ComplexMatrix[_wavelengths.Length];
+        _aPrimeT = new ComplexMatrix[_wavelengths.Length];
+        for (int l = 0; l < _wavelengths.Length; l++)
+        {
+            _aPrime[l] = new ComplexMatrix(_q, _n);
+            _aPrimeT[l] = new ComplexMatrix(_n, _q);
+            _a[l] = new ComplexMatrix(_q, _n);
+            _aT[l] = new ComplexMatrix(_n, _q);
+            _aH[l] = new ComplexMatrix(_n, _q);
+            _aConj[l] = new ComplexMatrix(_q, _n);
+        }
+        _opd = new double[_n * _n];
+        _oversampled = new double[_q * _q];
+        Detector = new double[config.PsfNpix * config.PsfNpix];
+    }
+
+    /// <summary>The configuration.</summary>
+    public OpticalConfig Config => _config;
+
+    /// <summary>The last detector image (photons), psf_npix² row-major.</summary>
+    public double[] Detector { get; }
+
+    /// <summary>The aperture transmission (for tests and figures).</summary>
+    public ReadOnlySpan<double> Transmission => _transmission;
+
+    /// <summary>Computes the detector image for <paramref name="p"/> into <see cref="Detector"/>.</summary>
+    /// <param name="p">Parameters.</param>
+    public double[] Forward(SheraParameters p)
+    {
+        _last = p.Clone();
+        _dTheta = p.PlateScaleAsPerPix / OpticalConfig.ArcsecPerRadian / _os;
+        _fixedOpd.CopyTo(_opd, 0);
+        for (int k = 0; k < _zernikes.Length; k++) TensorPrimitives.MultiplyAdd(_zernikes[k], p.PrimaryZernikesNm[k] * 1e-9, _opd, _opd);
+        for (int l = 0; l < _wavelengths.Length; l++) BuildTransform(l);
+        var (fa, fb) = p.RawFluxes;
+        var ((ax, ay), (bx, by)) = p.StarPositions;
+        Array.Clear(_oversampled);
+        for (int l = 0; l < _wavelengths.Length; l++)
+        {
+            Propagate(_fields[0, l], l, ax / OpticalConfig.ArcsecPerRadian, ay / OpticalConfig.ArcsecPerRadian);
+            Propagate(_fields[1, l], l, bx / OpticalConfig.ArcsecPerRadian, by / OpticalConfig.ArcsecPerRadian);
+            TensorPrimitives.MultiplyAdd(_fields[0, l].Psf, fa * _weights[l], _oversampled, _oversampled);
+            TensorPrimitives.MultiplyAdd(_fields[1, l].Psf, fb * _weights[l], _oversampled, _oversampled);
+        }
+        Bin(_oversampled, Detector);
+        return Detector;
+    }
+
+    /// <summary>A single star's unit-flux, monochromatic-band PSF on the detector (for checks).</summary>
+    /// <param name="p">Parameters (plate scale and Zernikes are used).</param>
+    /// <param name="xAs">Star x (arcsec).</param>
+    /// <param name="yAs">Star y (arcsec).</param>
+    public double[] StarImage(SheraParameters p, double xAs, double yAs)
+    {
+        var q = p.Clone();
+        q.SeparationAs = 0;
+        q.XAs = xAs;
+        q.YAs = yAs;
+        q.Contrast = 1;
+        q.LogFluxTotal = Math.Log10(2); // F_A = F_B = 1; both at the same point
+        var image = (double[])Forward(q).Clone();
+        TensorPrimitives.Multiply(image, 0.5, image);
+        return image;
+    }
+
+    /// <summary>
+    /// Reverse mode: given ∂loss/∂detector for the last <see cref="Forward"/>, returns ∂loss/∂parameters.
+    /// </summary>
+    /// <param name="detectorGradient">∂loss/∂image, psf_npix² row-major.</param>
+    public SheraParameters Backward(ReadOnlySpan<double> detectorGradient)
+    {
+        var p = _last;
+        var (fa, fb) = p.RawFluxes;
+        var ((ax, ay), (bx, by)) = p.StarPositions;
+        Unbin(detectorGradient, _oversampled);
+        double dFa = 0, dFb = 0, dDTheta = 0;
+        var dOpd = new double[_n * _n];
+        var dAlpha = new double[4]; // ax, ay, bx, by in radians
+        var dPhi = new double[_n * _n];
+        for (int l = 0; l < _wavelengths.Length; l++)
+        {
+            for (int s = 0; s < 2; s++)
+            {
+                var f = _fields[s, l];
+                double flux = s == 0 ? fa : fb;
+                double sum = TensorPrimitives.Dot(f.Psf, _oversampled) * _weights[l];
+                if (s == 0) dFa += sum;
+                else dFb += sum;
+                dDTheta += BackPropagate(f, l, flux * _weights[l], dPhi);
+                double k = 2 * Math.PI / _wavelengths[l];
+                TensorPrimitives.MultiplyAdd(dPhi, k, dOpd, dOpd);
+                double gx = 0, gy = 0;
+                for (int row = 0; row < _n; row++)
+                {
+                    double rowSum = 0;
+                    for (int col = 0; col < _n; col++)
+                    {
+                        double d = dPhi[row * _n + col];
+                        rowSum += d;
+                        gx += d * _coords[col];
+                    }
+                    gy += rowSum * _coords[row];
+                }
+                dAlpha[2 * s] += k * gx;
+                dAlpha[2 * s + 1] += k * gy;
+            }
+        }
+
+        // Chain rule from (α_A, α_B, F_A, F_B, dθ, OPD) to the canonical parameters.
+        double toRad = 1 / OpticalConfig.ArcsecPerRadian;
+        double gAx = dAlpha[0] * toRad, gAy = dAlpha[1] * toRad, gBx = dAlpha[2] * toRad, gBy = dAlpha[3] * toRad;
+        double pa = p.PositionAngleDeg * Math.PI / 180, h = p.SeparationAs / 2;
+        double sinPa = Math.Sin(pa), cosPa = Math.Cos(pa);
+        var grad = new SheraParameters
+        {
+            XAs = gAx + gBx,
+            YAs = gAy + gBy,
+            SeparationAs = 0.5 * (sinPa * (gAx - gBx) + cosPa * (gAy - gBy)),
+            PositionAngleDeg = h * (cosPa * (gAx - gBx) - sinPa * (gAy - gBy)) * Math.PI / 180,
+            LogFluxTotal = (dFa * fa + dFb * fb) * Math.Log(10),
+            Contrast = (dFa - dFb) * fb / (1 + p.Contrast),
+            PlateScaleAsPerPix = dDTheta * toRad / _os,
+            PrimaryZernikesNm = _zernikes.Select(z => TensorPrimitives.Dot(z, dOpd) * 1e-9).ToArray(),
+        };
+        return grad;
+    }
+
+    // A[q,k] = exp(−i2π x_k θ_q/λ) with θ_q = (q − (Q−1)/2)·dθ, and the transposes the passes need.
+    private void BuildTransform(int l)
+    {
+        double lambda = _wavelengths[l];
+        var a = _a[l];
+        double c = (_q - 1) / 2.0;
+        for (int q = 0; q < _q; q++)
+        {
+            double theta = (q - c) * _dTheta;
+            for (int k = 0; k < _n; k++)
+            {
+                double phase = -2 * Math.PI * _coords[k] * theta / lambda;
+                a.Re[q * _n + k] = Math.Cos(phase);
+                a.Im[q * _n + k] = Math.Sin(phase);
+            }
+        }
+        for (int q = 0; q < _q; q++)
+        {
+            for (int k = 0; k < _n; k++)
+            {
+                double re = a.Re[q * _n + k], im = a.Im[q * _n + k];
+                _aT[l].Re[k * _q + q] = re;
+                _aT[l].Im[k * _q + q] = im;
+                _aH[l].Re[k * _q + q] = re;
+                _aH[l].Im[k * _q + q] = -im;
+                _aConj[l].Re[q * _n + k] = re;
+                _aConj[l].Im[q * _n + k] = -im;
+                // ∂A/∂dθ = i·(−2π x_k u_q/λ)·A
+                double factor = -2 * Math.PI * _coords[k] * (q - c) / lambda;
+                _aPrime[l].Re[q * _n + k] = _aPrimeT[l].Re[k * _q + q] = -factor * im;
+                _aPrime[l].Im[q * _n + k] = _aPrimeT[l].Im[k * _q + q] = factor * re;
+            }
+        }
+    }
+
+    private double Scale(int l) => _dx * _dTheta / _wavelengths[l];
+
+    // E = c·T·exp(iφ), φ = 2π(OPD + αx·x + αy·y)/λ; W = E·Aᵀ; Out = s·A·W; PSF = |Out|².
+    private void Propagate(Field f, int l, double alphaX, double alphaY)
+    {
+        double k = 2 * Math.PI / _wavelengths[l];
+        for (int row = 0; row < _n; row++)
+        {
+            for (int col = 0; col < _n; col++)
+            {
+                int i = row * _n + col;
+                double t = _transmission[i];
+                if (t == 0)
+                {
+                    f.E.Re[i] = f.E.Im[i] = 0;
+                    continue;
+                }
+                double phi = k * (_opd[i] + alphaX * _coords[col] + alphaY * _coords[row]);
+                f.E.Re[i] = _norm * t * Math.Cos(phi);
+                f.E.Im[i] = _norm * t * Math.Sin(phi);
+            }
+        }
+        ComplexMatrix.Multiply(f.E, _aT[l], f.W);
+        ComplexMatrix.Multiply(_a[l], f.W, f.Out);
+        double s = Scale(l);
+        TensorPrimitives.Multiply(f.Out.Re, s, f.Out.Re);
+        TensorPrimitives.Multiply(f.Out.Im, s, f.Out.Im);
+        TensorPrimitives.Multiply(f.Out.Re, f.Out.Re, f.Psf);
+        TensorPrimitives.MultiplyAdd(f.Out.Im, f.Out.Im, f.Psf, f.Psf);
+    }
+
+    // Reverse of Propagate. Writes ∂L/∂φ into dPhi and returns ∂L/∂dθ (this field's share).
+    // Convention: for a complex z, G_z = ∂L/∂Re z + i ∂L/∂Im z; a complex-linear map z' = M z has G_z = Mᴴ G_z'.
+    private double BackPropagate(Field f, int l, double fluxWeight, double[] dPhi)
+    {
+        // PSF = |Out|² ⇒ G_Out = 2·(∂L/∂PSF)·Out, with ∂L/∂PSF = F·w·G_oversampled.
+        for (int i = 0; i < f.Psf.Length; i++)
+        {
+            double g = 2 * fluxWeight * _oversampled[i];
+            f.GradOut.Re[i] = g * f.Out.Re[i];
+            f.GradOut.Im[i] = g * f.Out.Im[i];
+        }
+        double s = Scale(l);
+        // Out = s·A·W ⇒ G_W = s·Aᴴ·G_Out; W = E·Aᵀ ⇒ G_E = G_W·conj(A).
+        ComplexMatrix.Multiply(_aH[l], f.GradOut, f.GradW);
+        TensorPrimitives.Multiply(f.GradW.Re, s, f.GradW.Re);
+        TensorPrimitives.Multiply(f.GradW.Im, s, f.GradW.Im);
+        ComplexMatrix.Multiply(f.GradW, _aConj[l], f.GradE);
+        // E = c·T·exp(iφ) ⇒ ∂L/∂φ = Re(conj(G_E)·iE) = Im(G_E·conj(E)).
+        for (int i = 0; i < dPhi.Length; i++)
+        {
+            dPhi[i] = f.GradE.Im[i] * f.E.Re[i] - f.GradE.Re[i] * f.E.Im[i];
+        }
+
+        // dθ enters through s = dx·dθ/λ and through A on both sides:
+        // ∂Out/∂dθ = Out/dθ + s·A'·W + s·A·(E·A'ᵀ), A'[q,k] = (−i2π x_k u_q/λ)·A[q,k], u_q = θ_q/dθ.
+        double dTheta = RealInner(f.GradOut, f.Out) / _dTheta;
+        ComplexMatrix.Multiply(_aPrime[l], f.W, f.Work);
+        dTheta += s * RealInner(f.GradOut, f.Work);
+        ComplexMatrix.Multiply(f.E, _aPrimeT[l], f.WorkNq);
+        dTheta += RealInner(f.GradW, f.WorkNq);
+        return dTheta;
+    }
+
+    // Re⟨G, M⟩ = Σ Re(conj(G)·M).
+    private static double RealInner(ComplexMatrix g, ComplexMatrix m) =>
+        TensorPrimitives.Dot(g.Re, m.Re) + TensorPrimitives.Dot(g.Im, m.Im);
+
+    private void Bin(double[] oversampled, double[] detector)
+    {
+        int d = _config.PsfNpix;
+        Array.Clear(detector);
+        for (int p = 0; p < _q; p++)
+        {
+            int row = p / _os;
+            for (int q = 0; q < _q; q++) detector[row * d + q / _os] += oversampled[p * _q + q];
+        }
+    }
+
+    private void Unbin(ReadOnlySpan<double> detector, double[] oversampled)
+    {
+        int d = _config.PsfNpix;
+        for (int p = 0; p < _q; p++)
+        {
+            int row = p / _os;
+            for (int q = 0; q < _q; q++) oversampled[p * _q + q] = detector[row * d + q / _os];
+        }
+    }
+}

@@ -1,0 +1,236 @@
+using System.Text.Json.Nodes;
+using DluxShera.Contracts;
+using DluxShera.Numpy;
+using DluxShera.Shera.Optics;
+
+namespace DluxShera.Shera;
+
+/// <summary>
+/// The SHERA objective (two-plane): θ holds the inferred keys in canonical order; the loss is the Gaussian
+/// (fixed variance) or Poisson negative log-likelihood of the detector image plus Gaussian priors; the
+/// gradient is exact (reverse mode through the optics). Simulated data are seeded and recorded.
+/// </summary>
+public sealed class SheraObjective : IObjective, ITruthProvider, IThetaDecoder
+{
+    private readonly SheraOptions _options;
+    private readonly TwoPlaneModel _model;
+    private readonly ParameterKey[] _inferred;
+    private readonly SheraParameters _nominal;
+    private readonly SheraParameters _truth;
+    private readonly double[] _data;
+    private readonly double[] _variance;
+    private readonly double[] _logGammaData;
+    private readonly double[] _pixelGradient;
+    private readonly (int Start, ParameterKey Key, double[] Mu, double[] Sigma)[] _priors;
+    private readonly string _preset;
+
+    /// <summary>Builds the model and the data.</summary>
+    /// <param name="options">Options (preset merged in).</param>
+    /// <param name="preset">The preset name, recorded.</param>
+    public SheraObjective(SheraOptions options, string? preset)
+    {
+        _options = options;
+        _preset = preset ?? "";
+        var config = options.Optics.ToConfig();
+        _model = new TwoPlaneModel(config);
+        _nominal = new SheraParameters
+        {
+            SeparationAs = 10, PositionAngleDeg = 90, LogFluxTotal = 11.2, Contrast = 3.46,
+            PlateScaleAsPerPix = config.NominalPlateScale, PrimaryZernikesNm = new double[config.PrimaryNoll.Length],
+        };
+        ParameterVocabulary.Apply(_nominal, options.Nominal);
+        _truth = _nominal.Clone();
+        ParameterVocabulary.Apply(_truth, options.Truth);
+        var infer = options.Infer ?? ParameterVocabulary.Keys.ToArray();
+        _inferred = ParameterVocabulary.All.Where(k => infer.Contains(k.Key)).ToArray();
+
+        var entries = new List<IndexMapEntry>();
+        var priors = new List<(int, ParameterKey, double[], double[])>();
+        int start = 0;
+        foreach (var key in _inferred)
+        {
+            var nominal = key.Get(_nominal);
+            entries.Add(new IndexMapEntry(key.Key, start, start + nominal.Length, [nominal.Length], key.Block, key.Unit.Length > 0 ? $"{key.Key} ({key.Unit})" : key.Key));
+            if (options.Priors)
+            {
+                var sigma = nominal.Select(v => PriorSigma(key, v)).ToArray();
+                priors.Add((start, key, nominal, sigma));
+            }
+            start += nominal.Length;
+        }
+        IndexMap = new IndexMap(entries);
+        _priors = priors.ToArray();
+
+        int pixels = config.PsfNpix * config.PsfNpix;
+        (_data, _variance, DataDescription) = LoadOrSimulate(options, config, pixels);
+        _logGammaData = options.Likelihood == "poisson" ? _data.Select(d => SeededRandom.LogGamma(Math.Max(d, 0) + 1)).ToArray() : [];
+        _pixelGradient = new double[pixels];
+    }
+
+    /// <inheritdoc/>
+    public string Name => "shera.two_plane";
+
+    /// <inheritdoc/>
+    public IndexMap IndexMap { get; }
+
+    /// <summary>The model.</summary>
+    public TwoPlaneModel Model => _model;
+
+    /// <summary>The data image (photons).</summary>
+    public ReadOnlySpan<double> Data => _data;
+
+    /// <summary>The per-pixel variance of the Gaussian likelihood.</summary>
+    public ReadOnlySpan<double> Variance => _variance;
+
+    /// <summary>Where the data came from, for meta.json.</summary>
+    public JsonObject DataDescription { get; }
+
+    /// <summary>The truth parameters (for simulated data).</summary>
+    public SheraParameters Truth => _truth.Clone();
+
+    /// <inheritdoc/>
+    public double? KnownMinimum => null;
+
+    private double PriorSigma(ParameterKey key, double nominal)
+    {
+        if (_options.PriorSigmas[key.Key] is JsonValue v) return v.GetValue<double>();
+        return key.PriorSigma ?? key.RelativePriorSigma!.Value * Math.Abs(nominal);
+    }
+
+    /// <summary>θ → parameters (fixed keys at their nominal values).</summary>
+    /// <param name="theta">θ.</param>
+    public SheraParameters ToParameters(ReadOnlySpan<double> theta)
+    {
+        var p = _nominal.Clone();
+        int offset = 0;
+        foreach (var key in _inferred)
+        {
+            int length = key.Get(p).Length;
+            key.Set(p, theta.Slice(offset, length).ToArray());
+            offset += length;
+        }
+        return p;
+    }
+
+    /// <summary>Parameters → θ.</summary>
+    /// <param name="p">Parameters.</param>
+    /// <param name="theta">Receives θ.</param>
+    public void ToTheta(SheraParameters p, Span<double> theta)
+    {
+        int offset = 0;
+        foreach (var key in _inferred)
+        {
+            var v = key.Get(p);
+            v.CopyTo(theta[offset..]);
+            offset += v.Length;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void GetInitialTheta(Span<double> theta) => ToTheta(_nominal, theta);
+
+    /// <inheritdoc/>
+    public bool TryGetTruth(Span<double> theta)
+    {
+        ToTheta(_truth, theta);
+        return _options.Data.Source == "simulate";
+    }
+
+    /// <inheritdoc/>
+    public double Evaluate(ReadOnlySpan<double> theta, Span<double> gradient)
+    {
+        var p = ToParameters(theta);
+        var model = _model.Forward(p);
+        double loss = 0;
+        if (_options.Likelihood == "gaussian")
+        {
+            for (int i = 0; i < model.Length; i++)
+            {
+                double r = model[i] - _data[i];
+                loss += 0.5 * (r * r / _variance[i] + Math.Log(2 * Math.PI * _variance[i]));
+                _pixelGradient[i] = r / _variance[i];
+            }
+        }
+        else
+        {
+            for (int i = 0; i < model.Length; i++)
+            {
+                double m = Math.Max(model[i], 1e-300);
+                loss += m - _data[i] * Math.Log(m) + _logGammaData[i];
+                _pixelGradient[i] = 1 - _data[i] / m;
+            }
+        }
+        var g = _model.Backward(_pixelGradient);
+        ToTheta(g, gradient);
+        foreach (var (start, key, mu, sigma) in _priors)
+        {
+            var v = key.Get(p);
+            for (int i = 0; i < v.Length; i++)
+            {
+                double z = (v[i] - mu[i]) / sigma[i];
+                loss += 0.5 * z * z;
+                gradient[start + i] += z / sigma[i];
+            }
+        }
+        return loss;
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, double[]> Decode(ReadOnlySpan<double> theta)
+    {
+        var p = ToParameters(theta);
+        var result = ParameterVocabulary.All.ToDictionary(k => k.Key, k => k.Get(p));
+        var (fa, fb) = p.RawFluxes;
+        result["binary.raw_fluxes"] = [fa, fb];
+        return result;
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, object?> Describe()
+    {
+        var config = _model.Config;
+        return new Dictionary<string, object?>
+        {
+            ["name"] = Name,
+            ["preset"] = _preset,
+            ["likelihood"] = _options.Likelihood,
+            ["priors"] = _options.Priors,
+            ["inferred"] = _inferred.Select(k => k.Key).ToArray(),
+            ["data"] = DataDescription,
+            ["truth"] = ParameterVocabulary.All.ToDictionary(k => k.Key, k => (object?)k.Get(_truth)),
+            ["nominal"] = ParameterVocabulary.All.ToDictionary(k => k.Key, k => (object?)k.Get(_nominal)),
+            ["focal_length_m"] = config.FocalLength,
+            ["nominal_plate_scale_as_per_pix"] = config.NominalPlateScale,
+            ["wavelengths_m"] = config.Wavelengths,
+            ["exposure_s"] = _options.ExposureS,
+        };
+    }
+
+    private (double[] Data, double[] Variance, JsonObject Description) LoadOrSimulate(SheraOptions options, OpticalConfig config, int pixels)
+    {
+        if (options.Data.Source == "file")
+        {
+            var arrays = NpzFile.Load(options.Data.Path!);
+            double[] Need(string name) => arrays.TryGetValue(name, out var a) && a.Count == pixels ? a.ToDoubles()
+                : throw new ArgumentException($"{options.Data.Path}: expected an array '{name}' of {config.PsfNpix}×{config.PsfNpix} pixels.");
+            return (Need("image"), Need("variance"), new JsonObject { ["source"] = "file", ["path"] = Path.GetFullPath(options.Data.Path!) });
+        }
+        var clean = (double[])_model.Forward(_truth).Clone();
+        double read2 = config.ReadNoise * config.ReadNoise;
+        var variance = clean.Select(m => Math.Max(Math.Max(m, 0) + read2, 1)).ToArray();
+        var data = (double[])clean.Clone();
+        if (options.Data.Noise == "poisson")
+        {
+            var rng = new SeededRandom(options.Data.Seed);
+            for (int i = 0; i < data.Length; i++) data[i] = rng.NextPoisson(clean[i]) + config.ReadNoise * rng.NextNormal();
+        }
+        return (data, variance, new JsonObject
+        {
+            ["source"] = "simulate",
+            ["seed"] = options.Data.Seed,
+            ["noise"] = options.Data.Noise,
+            ["read_noise_e"] = config.ReadNoise,
+            ["total_counts"] = clean.Sum(),
+        });
+    }
+}

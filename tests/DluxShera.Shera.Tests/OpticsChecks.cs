@@ -1,0 +1,92 @@
+using DluxShera.Shera;
+using DluxShera.Shera.Optics;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace DluxShera.Tests;
+
+/// <summary>The checks of SHERA_MODEL §4.</summary>
+public class OpticsChecks(ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData("testbed-2p-test", 0.35503)]
+    [InlineData("flight-2p-test", 0.12321)]
+    [InlineData("testbed-2p-production", 0.35503)]
+    [InlineData("flight-2p-production", 0.12321)]
+    public void Preset_plate_scales(string preset, double expected) =>
+        Assert.Equal(expected, SheraTestModels.Preset(preset).Optics.ToConfig().NominalPlateScale, 5);
+
+    [Theory]
+    [InlineData(1, 0, 0)] [InlineData(2, 1, 1)] [InlineData(3, 1, -1)] [InlineData(4, 2, 0)] [InlineData(5, 2, -2)] [InlineData(6, 2, 2)]
+    [InlineData(7, 3, -1)] [InlineData(8, 3, 1)] [InlineData(9, 3, -3)] [InlineData(10, 3, 3)] [InlineData(11, 4, 0)] [InlineData(22, 6, 0)]
+    public void Noll_indices_map_to_n_m(int j, int n, int m) => Assert.Equal((n, m), Zernike.NollToNm(j));
+
+    [Theory]
+    [InlineData(4)] [InlineData(5)] [InlineData(8)] [InlineData(11)] [InlineData(15)]
+    public void Zernikes_have_unit_rms_over_the_unit_disk(int j)
+    {
+        const int n = 512;
+        var z = Zernike.OnGrid(j, n, 2.0 / n, 1.0);
+        double sum = 0;
+        int count = 0;
+        double c = (n - 1) / 2.0;
+        for (int r = 0; r < n; r++)
+        {
+            for (int col = 0; col < n; col++)
+            {
+                double x = (col - c) * 2.0 / n, y = (r - c) * 2.0 / n;
+                if (x * x + y * y > 1) continue;
+                sum += z[r * n + col] * z[r * n + col];
+                count++;
+            }
+        }
+        Assert.Equal(1.0, Math.Sqrt(sum / count), 2);
+    }
+
+    [Fact]
+    public void Unit_flux_psf_sums_to_the_captured_fraction()
+    {
+        var o = SheraTestModels.Preset("testbed-2p-test", optics => optics.DiffractivePupil = "none");
+        var model = new TwoPlaneModel(o.Optics.ToConfig());
+        var psf = model.StarImage(SheraTestModels.Nominal(model.Config), 0, 0);
+        double sum = psf.Sum();
+        output.WriteLine($"sum = {sum:R}");
+        Assert.Equal(0.964, sum, 3);
+    }
+
+    [Fact]
+    public void Moving_a_star_by_one_pixel_shifts_the_image_by_one_column()
+    {
+        var o = SheraTestModels.Preset("testbed-2p-test");
+        var model = new TwoPlaneModel(o.Optics.ToConfig());
+        var p = SheraTestModels.Nominal(model.Config);
+        int d = model.Config.PsfNpix;
+        var a = model.StarImage(p, 0, 0);
+        var b = model.StarImage(p, p.PlateScaleAsPerPix, 0);
+        double peak = a.Max(), worst = 0;
+        for (int row = 0; row < d; row++)
+        {
+            for (int col = 0; col < d - 1; col++) worst = Math.Max(worst, Math.Abs(b[row * d + col + 1] - a[row * d + col]));
+        }
+        output.WriteLine($"max |shifted − original| / peak = {worst / peak:E2}");
+        Assert.True(worst / peak < 1e-12, $"{worst / peak:E2}");
+    }
+
+    [Fact]
+    public void Binary_image_is_the_flux_weighted_sum_of_single_star_psfs()
+    {
+        var o = SheraTestModels.Preset("testbed-2p-test");
+        var model = new TwoPlaneModel(o.Optics.ToConfig());
+        var p = SheraTestModels.Nominal(model.Config);
+        p.PositionAngleDeg = 33;
+        p.XAs = 0.4;
+        p.YAs = -0.2;
+        var binary = (double[])model.Forward(p).Clone();
+        var ((ax, ay), (bx, by)) = p.StarPositions;
+        var (fa, fb) = p.RawFluxes;
+        var psfA = model.StarImage(p, ax, ay);
+        var psfB = model.StarImage(p, bx, by);
+        double peak = binary.Max();
+        for (int i = 0; i < binary.Length; i++) Assert.True(Math.Abs(binary[i] - (fa * psfA[i] + fb * psfB[i])) <= 1e-12 * peak);
+    }
+}
