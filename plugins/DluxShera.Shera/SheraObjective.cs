@@ -10,7 +10,7 @@ namespace DluxShera.Shera;
 /// (fixed variance) or Poisson negative log-likelihood of the detector image plus Gaussian priors; the
 /// gradient is exact (reverse mode through the optics). Simulated data are seeded and recorded.
 /// </summary>
-public sealed class SheraObjective : IObjective, ITruthProvider, IThetaDecoder
+public sealed class SheraObjective : IResidualObjective, IPerObservationObjective, ITruthProvider, IThetaDecoder
 {
     private readonly SheraOptions _options;
     private readonly TwoPlaneModel _model;
@@ -23,6 +23,7 @@ public sealed class SheraObjective : IObjective, ITruthProvider, IThetaDecoder
     private readonly double[] _pixelGradient;
     private readonly (int Start, ParameterKey Key, double[] Mu, double[] Sigma)[] _priors;
     private readonly string _preset;
+    private double[]? _lastTheta;
 
     /// <summary>Builds the model and the data.</summary>
     /// <param name="options">Options (preset merged in).</param>
@@ -97,11 +98,12 @@ public sealed class SheraObjective : IObjective, ITruthProvider, IThetaDecoder
         return key.PriorSigma ?? key.RelativePriorSigma!.Value * Math.Abs(nominal);
     }
 
-    /// <summary>θ → parameters (fixed keys at their nominal values).</summary>
+    /// <summary>θ → parameters (fixed keys at their nominal values, or zero for a tangent).</summary>
     /// <param name="theta">θ.</param>
-    public SheraParameters ToParameters(ReadOnlySpan<double> theta)
+    /// <param name="zeroBase">Start from zeros (θ is a direction, not a point).</param>
+    public SheraParameters ToParameters(ReadOnlySpan<double> theta, bool zeroBase = false)
     {
-        var p = _nominal.Clone();
+        var p = zeroBase ? new SheraParameters { PrimaryZernikesNm = new double[_nominal.PrimaryZernikesNm.Length] } : _nominal.Clone();
         int offset = 0;
         foreach (var key in _inferred)
         {
@@ -141,6 +143,7 @@ public sealed class SheraObjective : IObjective, ITruthProvider, IThetaDecoder
     {
         var p = ToParameters(theta);
         var model = _model.Forward(p);
+        _lastTheta = theta.ToArray();
         double loss = 0;
         if (_options.Likelihood == "gaussian")
         {
@@ -173,6 +176,62 @@ public sealed class SheraObjective : IObjective, ITruthProvider, IThetaDecoder
             }
         }
         return loss;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>One residual per pixel, rᵢ = (mᵢ − dᵢ)/σᵢ with unit weights (the Gaussian likelihood; priors are
+    /// not residuals, so ½‖r‖² is the loss without priors and constants).</remarks>
+    public int ResidualCount => _data.Length;
+
+    /// <inheritdoc/>
+    public int ObservationCount => _data.Length;
+
+    /// <inheritdoc/>
+    public void Residuals(ReadOnlySpan<double> theta, Span<double> residuals)
+    {
+        var model = _model.Forward(ToParameters(theta));
+        _lastTheta = theta.ToArray();
+        for (int i = 0; i < model.Length; i++) residuals[i] = (model[i] - _data[i]) / Math.Sqrt(_variance[i]);
+    }
+
+    /// <inheritdoc/>
+    public void GetWeights(Span<double> weights) => weights[.._data.Length].Fill(1.0);
+
+    /// <inheritdoc/>
+    public void JacobianVectorProduct(ReadOnlySpan<double> theta, ReadOnlySpan<double> v, Span<double> jv)
+    {
+        EnsureForward(theta);
+        _model.Tangent(ToParameters(v, zeroBase: true), jv);
+        for (int i = 0; i < _data.Length; i++) jv[i] /= Math.Sqrt(_variance[i]);
+    }
+
+    /// <inheritdoc/>
+    public void VectorJacobianProduct(ReadOnlySpan<double> theta, ReadOnlySpan<double> u, Span<double> jtu)
+    {
+        EnsureForward(theta);
+        for (int i = 0; i < _data.Length; i++) _pixelGradient[i] = u[i] / Math.Sqrt(_variance[i]);
+        ToTheta(_model.Backward(_pixelGradient), jtu);
+    }
+
+    /// <inheritdoc/>
+    public double EvaluateObservation(int index, ReadOnlySpan<double> theta, Span<double> gradient)
+    {
+        // One pixel's Gaussian term ½r²: its gradient is r·(∂m/∂θ)/σ, a VJP with a one-hot cotangent.
+        EnsureForward(theta);
+        double sigma = Math.Sqrt(_variance[index]);
+        double r = (_model.Detector[index] - _data[index]) / sigma;
+        Array.Clear(_pixelGradient);
+        _pixelGradient[index] = r / sigma;
+        ToTheta(_model.Backward(_pixelGradient), gradient);
+        return 0.5 * r * r;
+    }
+
+    // The model caches the last forward pass; products at another θ need a new one.
+    private void EnsureForward(ReadOnlySpan<double> theta)
+    {
+        if (_lastTheta is not null && theta.SequenceEqual(_lastTheta)) return;
+        _model.Forward(ToParameters(theta));
+        _lastTheta = theta.ToArray();
     }
 
     /// <inheritdoc/>

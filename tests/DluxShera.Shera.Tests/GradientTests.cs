@@ -54,3 +54,51 @@ public class GradientTests(ITestOutputHelper output)
         }
     }
 }
+
+public class ResidualCapabilityTests
+{
+    [Fact]
+    public void Jvp_matches_differences_of_residuals_and_is_the_adjoint_of_the_vjp()
+    {
+        var objective = new SheraObjective(SheraTestModels.Preset("testbed-2p-test", optics =>
+        {
+            optics.PupilNpix = 32;
+            optics.PsfNpix = 32;
+            optics.NLambda = 2;
+        }), null);
+        int d = objective.IndexMap.Dimension, n = objective.ResidualCount;
+        var theta = new double[d];
+        objective.GetInitialTheta(theta);
+        theta[1] += 0.3;
+        for (int k = 7; k < d; k++) theta[k] = Math.Cos(k);
+        var v = Enumerable.Range(0, d).Select(i => 1e-3 * Math.Sin(i + 1)).ToArray();
+        v[4] = 1e-4; // log-flux
+        v[6] = 1e-5; // plate scale
+        var jv = new double[n];
+        objective.JacobianVectorProduct(theta, v, jv);
+
+        var rp = new double[n];
+        var rm = new double[n];
+        double h = 1e-3;
+        objective.Residuals(theta.Zip(v, (t, x) => t + h * x).ToArray(), rp);
+        objective.Residuals(theta.Zip(v, (t, x) => t - h * x).ToArray(), rm);
+        double scale = jv.Max(Math.Abs), worst = 0;
+        for (int i = 0; i < n; i++) worst = Math.Max(worst, Math.Abs((rp[i] - rm[i]) / (2 * h) - jv[i]));
+        Assert.True(worst <= 1e-5 * scale, $"JVP vs differences: {worst / scale:E2}");
+
+        var u = Enumerable.Range(0, n).Select(i => Math.Sin(0.37 * i)).ToArray();
+        var jtu = new double[d];
+        objective.VectorJacobianProduct(theta, u, jtu);
+        for (int k = 0; k < d; k++)
+        {
+            var e = new double[d];
+            e[k] = 1;
+            var je = new double[n];
+            objective.JacobianVectorProduct(theta, e, je);
+            double l = je.Zip(u, (a, b) => a * b).Sum();
+            Assert.True(Math.Abs(l - jtu[k]) <= 1e-9 * Math.Max(Math.Abs(l), 1e-6), $"θ[{k}]: ⟨J e_k, u⟩ = {l:R}, (Jᵀu)_k = {jtu[k]:R}");
+        }
+        double left = jv.Zip(u, (a, b) => a * b).Sum(), right = jtu.Zip(v, (a, b) => a * b).Sum();
+        Assert.Equal(left, right, Math.Abs(left) * 1e-10);
+    }
+}

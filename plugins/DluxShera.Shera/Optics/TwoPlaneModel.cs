@@ -46,6 +46,7 @@ public sealed class TwoPlaneModel
         public readonly ComplexMatrix GradE = new(n, n);
         public readonly ComplexMatrix Work = new(q, q);
         public readonly ComplexMatrix WorkNq = new(n, q);
+        public readonly ComplexMatrix TangentE = new(n, n);
     }
 
     /// <summary>Builds the model (aperture, Zernike basis, diffractive pupil, buffers).</summary>
@@ -198,6 +199,87 @@ public sealed class TwoPlaneModel
             PrimaryZernikesNm = _zernikes.Select(z => TensorPrimitives.Dot(z, dOpd) * 1e-9).ToArray(),
         };
         return grad;
+    }
+
+    /// <summary>
+    /// Forward mode: the change of the detector image of the last <see cref="Forward"/> along the parameter
+    /// direction <paramref name="tangent"/> (same units as the parameters), written to <paramref name="imageTangent"/>.
+    /// </summary>
+    /// <param name="tangent">The direction δp.</param>
+    /// <param name="imageTangent">Receives ∂image/∂p · δp (psf_npix² row-major).</param>
+    public void Tangent(SheraParameters tangent, Span<double> imageTangent)
+    {
+        var p = _last;
+        var (fa, fb) = p.RawFluxes;
+        double pa = p.PositionAngleDeg * Math.PI / 180, h = p.SeparationAs / 2, sinPa = Math.Sin(pa), cosPa = Math.Cos(pa);
+        double toRad = 1 / OpticalConfig.ArcsecPerRadian;
+        // δ(star offset from the midpoint) = δs/2·(sin, cos) + h·δPA·(cos, −sin)
+        double dPa = tangent.PositionAngleDeg * Math.PI / 180;
+        double offX = 0.5 * tangent.SeparationAs * sinPa + h * dPa * cosPa;
+        double offY = 0.5 * tangent.SeparationAs * cosPa - h * dPa * sinPa;
+        double[] dAlpha = [(tangent.XAs + offX) * toRad, (tangent.YAs + offY) * toRad, (tangent.XAs - offX) * toRad, (tangent.YAs - offY) * toRad];
+        double ln10 = Math.Log(10);
+        double dFa = fa * ln10 * tangent.LogFluxTotal + fb / (1 + p.Contrast) * tangent.Contrast;
+        double dFb = fb * ln10 * tangent.LogFluxTotal - fb / (1 + p.Contrast) * tangent.Contrast;
+        double dDTheta = tangent.PlateScaleAsPerPix * toRad / _os;
+        var dOpd = new double[_n * _n];
+        for (int k = 0; k < _zernikes.Length; k++) TensorPrimitives.MultiplyAdd(_zernikes[k], tangent.PrimaryZernikesNm[k] * 1e-9, dOpd, dOpd);
+
+        Array.Clear(_oversampled);
+        var dPsf = new double[_q * _q];
+        for (int l = 0; l < _wavelengths.Length; l++)
+        {
+            for (int s = 0; s < 2; s++)
+            {
+                var f = _fields[s, l];
+                TangentOfField(f, l, dOpd, dAlpha[2 * s], dAlpha[2 * s + 1], dDTheta, dPsf);
+                double flux = s == 0 ? fa : fb, dFlux = s == 0 ? dFa : dFb;
+                TensorPrimitives.MultiplyAdd(dPsf, flux * _weights[l], _oversampled, _oversampled);
+                TensorPrimitives.MultiplyAdd(f.Psf, dFlux * _weights[l], _oversampled, _oversampled);
+            }
+        }
+        var detector = new double[Detector.Length];
+        Bin(_oversampled, detector);
+        detector.CopyTo(imageTangent);
+    }
+
+    // δE = i·δφ·E; δW = δE·Aᵀ + δdθ·E·A'ᵀ; δOut = s·(A·δW + δdθ·A'·W) + δdθ·Out/dθ; δPSF = 2 Re(conj(Out)·δOut).
+    private void TangentOfField(Field f, int l, double[] dOpd, double dAlphaX, double dAlphaY, double dDTheta, double[] dPsf)
+    {
+        double k = 2 * Math.PI / _wavelengths[l];
+        var dE = f.TangentE;
+        for (int row = 0; row < _n; row++)
+        {
+            for (int col = 0; col < _n; col++)
+            {
+                int i = row * _n + col;
+                double dPhi = k * (dOpd[i] + dAlphaX * _coords[col] + dAlphaY * _coords[row]);
+                dE.Re[i] = -dPhi * f.E.Im[i];
+                dE.Im[i] = dPhi * f.E.Re[i];
+            }
+        }
+        ComplexMatrix.Multiply(dE, _aT[l], f.WorkNq);
+        if (dDTheta != 0)
+        {
+            ComplexMatrix.Multiply(f.E, _aPrimeT[l], f.GradW);
+            TensorPrimitives.MultiplyAdd(f.GradW.Re, dDTheta, f.WorkNq.Re, f.WorkNq.Re);
+            TensorPrimitives.MultiplyAdd(f.GradW.Im, dDTheta, f.WorkNq.Im, f.WorkNq.Im);
+        }
+        ComplexMatrix.Multiply(_a[l], f.WorkNq, f.Work);
+        double s = Scale(l);
+        TensorPrimitives.Multiply(f.Work.Re, s, f.Work.Re);
+        TensorPrimitives.Multiply(f.Work.Im, s, f.Work.Im);
+        if (dDTheta != 0)
+        {
+            ComplexMatrix.Multiply(_aPrime[l], f.W, f.GradOut);
+            TensorPrimitives.MultiplyAdd(f.GradOut.Re, s * dDTheta, f.Work.Re, f.Work.Re);
+            TensorPrimitives.MultiplyAdd(f.GradOut.Im, s * dDTheta, f.Work.Im, f.Work.Im);
+            TensorPrimitives.MultiplyAdd(f.Out.Re, dDTheta / _dTheta, f.Work.Re, f.Work.Re);
+            TensorPrimitives.MultiplyAdd(f.Out.Im, dDTheta / _dTheta, f.Work.Im, f.Work.Im);
+        }
+        TensorPrimitives.Multiply(f.Out.Re, f.Work.Re, dPsf);
+        TensorPrimitives.MultiplyAdd(f.Out.Im, f.Work.Im, dPsf, dPsf);
+        TensorPrimitives.Multiply(dPsf, 2.0, dPsf);
     }
 
     // A[q,k] = exp(−i2π x_k θ_q/λ) with θ_q = (q − (Q−1)/2)·dθ, and the transposes the passes need.
