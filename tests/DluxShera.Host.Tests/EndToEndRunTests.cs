@@ -7,10 +7,10 @@ namespace DluxShera.Tests;
 public class EndToEndRunTests
 {
     [Fact]
-    public void Quickstart_reaches_the_rosenbrock_minimum_and_writes_a_run_directory()
+    public void Rosenbrock_gd_reaches_the_minimum_and_writes_a_run_directory()
     {
         using var tmp = RepoPaths.Temp();
-        var r = Dluxshera.Invoke("run", RepoPaths.Example("quickstart.json"), "--out", tmp.Path, "--plugins", RepoPaths.PluginsJson, "--set", "run.id=qs");
+        var r = Dluxshera.Invoke("run", RepoPaths.Example("rosenbrock-gd.json"), "--out", tmp.Path, "--plugins", RepoPaths.PluginsJson, "--set", "run.id=qs");
         Assert.True(r.ExitCode == 0, r.ToString());
         string dir = tmp.Combine("qs");
         var summary = RunArtifacts.LoadSummary(dir);
@@ -27,6 +27,30 @@ public class EndToEndRunTests
         Assert.True(inspect.ExitCode == 0, inspect.ToString());
         Assert.Contains("status       ok (max_steps)", inspect.Stdout);
         Assert.Contains("x     [0:2)  (2,)", inspect.Stdout);
+    }
+
+    [Fact]
+    public void Quickstart_fits_simulated_shera_data_and_recovers_the_separation_within_three_sigma()
+    {
+        using var tmp = RepoPaths.Temp();
+        var r = Dluxshera.Invoke("run", RepoPaths.Example("quickstart.json"), "--out", tmp.Path, "--plugins", RepoPaths.PluginsJson, "--set", "run.id=qs");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("binary.separation_as", r.Stdout); // the truth / initial / best table
+        var summary = RunArtifacts.LoadSummary(tmp.Combine("qs"));
+        Assert.Equal("ok", summary["status"]!.GetValue<string>());
+        Assert.Equal("inverse_hessian_fd", summary["uncertainty"]!["method"]!.GetValue<string>());
+        var rows = summary["parameters"]!.AsArray();
+        Assert.Equal(15, rows.Count);
+        foreach (var row in rows)
+        {
+            double error = row!["error"]!.GetValue<double>(), sigma = row["sigma"]!.GetValue<double>();
+            Assert.True(sigma > 0 && Math.Abs(error) < 3 * sigma, $"{row["name"]}: error {error:E2}, σ {sigma:E2}");
+        }
+        var separation = rows.Single(x => x!["name"]!.GetValue<string>() == "binary.separation_as")!;
+        Assert.True(separation["sigma"]!.GetValue<double>() < 1e-4, "separation σ should be tens of µas at testbed flux");
+        var meta = RunArtifacts.LoadMeta(tmp.Combine("qs"));
+        Assert.Equal("simulate", meta["objective"]!["data"]!["source"]!.GetValue<string>());
+        Assert.Equal(11, meta["objective"]!["data"]!["seed"]!.GetValue<int>());
     }
 
     [SkippableFact]

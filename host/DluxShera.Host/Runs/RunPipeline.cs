@@ -115,6 +115,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
             writer.WriteMeta(meta);
 
             var summary = BuildSummary(writer.RunId, createdAt, git, result, crash, trace, runtime);
+            AddFitReport(summary, spec, objective.Component, theta0, result);
             var best = trace.BestStep >= 0 ? new Checkpoint(result?.BestTheta ?? trace.BestTheta, result?.BestStep ?? trace.BestStep, result?.BestLoss ?? trace.BestLoss) : null;
             var final = result is not null ? new Checkpoint(result.FinalTheta, result.FinalStep, result.FinalLoss)
                 : trace.LastStep >= 0 ? new Checkpoint(trace.LastTheta, trace.LastStep, trace.LastLoss) : null;
@@ -218,6 +219,44 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
         return summary;
     }
 
+    // Truth, start and best values per θ index (when the objective knows its truth), and optional 1σ from the Hessian.
+    private static void AddFitReport(JsonObject summary, RunSpec spec, IObjective objective, double[] theta0, OptimizationResult? result)
+    {
+        if (result is null) return;
+        var truth = new double[theta0.Length];
+        bool hasTruth = objective is ITruthProvider provider && provider.TryGetTruth(truth);
+        var report = new JsonArray();
+        double[]? sigma = null;
+        if (spec.Run.Uncertainty)
+        {
+            var estimate = HessianUncertainty.Estimate(objective, result.BestTheta);
+            sigma = estimate?.Sigma;
+            summary["uncertainty"] = estimate is null
+                ? new JsonObject { ["method"] = "inverse_hessian_fd", ["message"] = "the Hessian at the best point is not positive definite" }
+                : new JsonObject { ["method"] = "inverse_hessian_fd", ["evaluations"] = estimate.Value.Evaluations };
+        }
+        foreach (var entry in objective.IndexMap.Entries)
+        {
+            for (int i = entry.Start; i < entry.Stop; i++)
+            {
+                var row = new JsonObject
+                {
+                    ["name"] = entry.Length == 1 ? entry.Name : $"{entry.Name}[{i - entry.Start}]",
+                    ["initial"] = JsonNumbers.Number(theta0[i]),
+                    ["best"] = JsonNumbers.Number(result.BestTheta[i]),
+                };
+                if (hasTruth)
+                {
+                    row["truth"] = JsonNumbers.Number(truth[i]);
+                    row["error"] = JsonNumbers.Number(result.BestTheta[i] - truth[i]);
+                }
+                if (sigma is not null) row["sigma"] = JsonNumbers.Number(sigma[i]);
+                report.Add(row);
+            }
+        }
+        summary["parameters"] = report;
+    }
+
     private static void PrintSummary(TextWriter o, string runDirectory, JsonObject s)
     {
         string F(string key) => s[key] is { } n ? n.ToJsonString() : "null";
@@ -226,5 +265,22 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
         o.WriteLine($"steps      {F("num_steps_completed")}");
         o.WriteLine($"loss       init {F("loss_init")}  final {F("loss_final")}  best {F("loss_best")} at step {F("best_step")}");
         o.WriteLine($"runtime    {F("runtime_total_s")} s");
+        if (s["parameters"] is JsonArray rows && rows.Count <= 64 && rows.Count > 0 && rows[0]!["truth"] is not null)
+        {
+            o.WriteLine();
+            bool sigma = rows[0]!["sigma"] is not null;
+            o.WriteLine($"{"parameter",-34} {"truth",16} {"initial",16} {"best",16} {"best − truth",13}{(sigma ? $" {"σ",11} {"|err|/σ",8}" : "")}");
+            foreach (var r in rows)
+            {
+                string N(string k) => r![k] is { } v ? v.GetValue<double>().ToString("G10", CultureInfo.InvariantCulture) : "-";
+                string line = $"{r!["name"]!.GetValue<string>(),-34} {N("truth"),16} {N("initial"),16} {N("best"),16} {r["error"]!.GetValue<double>(),13:E2}";
+                if (sigma)
+                {
+                    double sg = r["sigma"]?.GetValue<double>() ?? double.NaN;
+                    line += $" {sg,11:E2} {Math.Abs(r["error"]!.GetValue<double>()) / sg,8:F2}";
+                }
+                o.WriteLine(line);
+            }
+        }
     }
 }

@@ -40,6 +40,10 @@ public sealed class RunSettings : IValidatableOptions
     /// <summary>Sweep/time-series settings and dataset identifiers recorded in the experiment manifest.</summary>
     public System.Text.Json.Nodes.JsonObject? ExperimentSettings { get; set; }
 
+    /// <summary>After the run, estimate 1σ uncertainties of θ at the best point from the inverse Hessian of the loss
+    /// (central differences of the exact gradient, 2·D evaluations) and write them to summary.json.</summary>
+    public bool Uncertainty { get; set; }
+
     /// <summary>Master seed; every random consumer derives its own seed from it.</summary>
     public ulong Seed { get; set; }
 
