@@ -10,7 +10,7 @@ namespace DluxShera.Shera;
 /// (fixed variance) or Poisson negative log-likelihood of the detector image plus Gaussian priors; the
 /// gradient is exact (reverse mode through the optics). Simulated data are seeded and recorded.
 /// </summary>
-public sealed class SheraObjective : IResidualObjective, IPerObservationObjective, ITruthProvider, IThetaDecoder
+public sealed class SheraObjective : IResidualObjective, IPerObservationObjective, ISimulatingObjective, ITruthProvider, IThetaDecoder
 {
     private readonly SheraOptions _options;
     private readonly TwoPlaneModel _model;
@@ -91,6 +91,46 @@ public sealed class SheraObjective : IResidualObjective, IPerObservationObjectiv
 
     /// <inheritdoc/>
     public double? KnownMinimum => null;
+
+    /// <inheritdoc/>
+    public bool IsSimulated => _options.Data.Source == "simulate";
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, NdArray> SimulatedData
+    {
+        get
+        {
+            int d = _model.Config.PsfNpix;
+            return new Dictionary<string, NdArray>
+            {
+                ["image"] = new((double[])_data.Clone(), d, d),
+                ["variance"] = new((double[])_variance.Clone(), d, d),
+                ["noise_seed"] = NdArray.Scalar((long)_options.Data.Seed),
+            };
+        }
+    }
+
+    /// <inheritdoc/>
+    public JsonObject DescribeTruth() => new()
+    {
+        ["model"] = Name,
+        ["truth"] = ParameterJson(_truth),
+        ["nominal"] = ParameterJson(_nominal),
+        ["data"] = DataDescription.DeepClone(),
+        ["optics"] = System.Text.Json.JsonSerializer.SerializeToNode(_options.Optics,
+            new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower }),
+    };
+
+    private static JsonObject ParameterJson(SheraParameters p)
+    {
+        var o = new JsonObject();
+        foreach (var k in ParameterVocabulary.All)
+        {
+            var v = k.Get(p);
+            o[k.Key] = k.Vector ? new JsonArray(v.Select(x => (JsonNode)x).ToArray()) : v[0];
+        }
+        return o;
+    }
 
     private double PriorSigma(ParameterKey key, double nominal)
     {

@@ -53,6 +53,32 @@ public class EndToEndRunTests
         Assert.Equal(11, meta["objective"]!["data"]!["seed"]!.GetValue<int>());
     }
 
+    [Fact]
+    public void Simulated_data_written_by_simulate_fit_to_the_same_result_from_the_file()
+    {
+        using var tmp = RepoPaths.Temp();
+        var sim = Dluxshera.Invoke("simulate", RepoPaths.Example("shera-testbed-2p.json"), "--out", tmp.Combine("sim"), "--plugins", RepoPaths.PluginsJson);
+        Assert.True(sim.ExitCode == 0, sim.ToString());
+        var truth = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(tmp.Combine("sim", "truth.json")))!;
+        Assert.Equal(10.00005, truth["truth"]!["binary.separation_as"]!.GetValue<double>());
+        Assert.Equal(11, truth["data"]!["seed"]!.GetValue<int>());
+        string[] common = ["--quiet", "--out", tmp.Path, "--plugins", RepoPaths.PluginsJson, "--set", "optimizer.options.num_steps=3"];
+        Assert.Equal(0, Dluxshera.Invoke(["run", RepoPaths.Example("shera-testbed-2p.json"), .. common, "--set", "run.id=a", "--set", "run.uncertainty=false"]).ExitCode);
+        Assert.Equal(0, Dluxshera.Invoke(["run", RepoPaths.Example("shera-testbed-2p.json"), .. common, "--set", "run.id=b", "--set", "run.uncertainty=false",
+            "--set", $"objective.options.data={{\"source\":\"file\",\"path\":{Dluxshera.Json(tmp.Combine("sim", "data.npz"))}}}"]).ExitCode);
+        Assert.Equal(RunArtifacts.LoadTrace(tmp.Combine("a")).Loss, RunArtifacts.LoadTrace(tmp.Combine("b")).Loss);
+        Assert.Equal("file", RunArtifacts.LoadMeta(tmp.Combine("b"))["objective"]!["data"]!["source"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Simulate_refuses_an_objective_that_does_not_simulate()
+    {
+        using var tmp = RepoPaths.Temp();
+        var r = Dluxshera.Invoke("simulate", RepoPaths.Example("rosenbrock-gd.json"), "--out", tmp.Path, "--plugins", RepoPaths.PluginsJson);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("objective 'rosenbrock' does not simulate data", r.Stderr);
+    }
+
     [SkippableFact]
     public void Numpy_reads_every_artifact_of_a_host_run()
     {

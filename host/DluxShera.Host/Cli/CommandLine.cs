@@ -68,6 +68,21 @@ public static class CommandLine
         }));
         root.Subcommands.Add(run);
 
+        var simulate = new Command("simulate", "Write the simulated data of a spec's objective: data.npz (image, variance, seeds) and truth.json.");
+        var simulateSpec = new Argument<string>("spec") { Description = "the run spec whose objective simulates data" };
+        var simulateOut = new Option<string>("--out") { Description = "output directory", DefaultValueFactory = _ => "simulated" };
+        var simulateSet = new Option<string[]>("--set") { Description = "override a spec value: key.path=value (repeatable)" };
+        simulate.Arguments.Add(simulateSpec);
+        simulate.Options.Add(simulateOut);
+        simulate.Options.Add(simulateSet);
+        simulate.SetAction(p => Guarded(stderr, () =>
+        {
+            using var host = Workbench.Build(p.GetValue(pluginsOption), p.GetValue(verboseOption));
+            return SimulateCommand.Execute(host.Services.GetRequiredService<Components.ComponentCatalog>(), p.GetValue(simulateSpec)!,
+                p.GetValue(simulateSet) ?? [], p.GetValue(simulateOut)!, stdout);
+        }));
+        root.Subcommands.Add(simulate);
+
         var inspect = new Command("inspect", "Show a run directory: status, losses, the IndexMap and the artifacts present.");
         var runDirArgument = new Argument<string>("run_dir") { Description = "a run directory" };
         inspect.Arguments.Add(runDirArgument);
