@@ -1,16 +1,21 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace DluxShera.Host.Benchmarks;
 
 /// <summary>Median-of-N wall-clock timing, after one warm-up run.</summary>
 public static class BenchTiming
 {
-    /// <summary>Runs <paramref name="action"/> once to warm up, then <paramref name="repeat"/> times; returns the median seconds.</summary>
+    /// <summary>
+    /// Warms up (at least once, and until 30 calls or 2 s so tiered JIT has promoted the hot code), then runs
+    /// <paramref name="action"/> <paramref name="repeat"/> times; returns the median seconds.
+    /// </summary>
     /// <param name="repeat">Timed repetitions.</param>
     /// <param name="action">The work.</param>
     public static double Median(int repeat, Action action)
     {
-        action();
+        var warm = Stopwatch.StartNew();
+        for (int i = 0; i < 30 && (i == 0 || warm.Elapsed.TotalSeconds < 2); i++) action();
         var times = new double[repeat];
         for (int i = 0; i < repeat; i++)
         {
@@ -44,10 +49,12 @@ public static class BenchTiming
     /// <summary>Runs a Python script and returns its stdout.</summary>
     /// <param name="python">The interpreter.</param>
     /// <param name="script">The script.</param>
-    public static string RunPython(string python, string script)
+    /// <param name="arguments">Values for sys.argv[1:].</param>
+    public static string RunPython(string python, string script, params object[] arguments)
     {
         var info = new ProcessStartInfo(python) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add("-");
+        foreach (var a in arguments) info.ArgumentList.Add(Convert.ToString(a, CultureInfo.InvariantCulture)!);
         using var p = Process.Start(info)!;
         p.StandardInput.Write(script);
         p.StandardInput.Close();

@@ -127,6 +127,15 @@ public static class CommandLine
             return Benchmarks.MghLbfgsBenchmark.Execute(host.Services.GetRequiredService<Components.ComponentCatalog>(), stdout);
         }));
         bench.Subcommands.Add(mgh);
+        var shera = new Command("shera", "SHERA loss+gradient and forward timings, gradient/forward ratio, peak memory, vs numpy's forward pass.");
+        var presetsOption = new Option<string>("--presets") { Description = "comma-separated objective:shera presets", DefaultValueFactory = _ => "testbed-2p-test,testbed-2p-production,flight-2p-production" };
+        shera.Options.Add(presetsOption);
+        shera.SetAction(p => Guarded(stderr, () =>
+        {
+            using var host = Workbench.Build(p.GetValue(pluginsOption), p.GetValue(verboseOption));
+            return Benchmarks.SheraBenchmark.Execute(host.Services.GetRequiredService<Components.ComponentCatalog>(), p.GetValue(presetsOption)!.Split(','), stdout);
+        }));
+        bench.Subcommands.Add(shera);
         root.Subcommands.Add(bench);
 
         var parsed = root.Parse(args);

@@ -38,6 +38,13 @@ public sealed class ComponentCatalog : IComponentResolver
     public IReadOnlyList<string> NamesOf(string kind) =>
         _byKey.Values.Where(v => v.Descriptor.Kind == kind).Select(v => v.Descriptor.Name).Order(StringComparer.Ordinal).ToList();
 
+    /// <summary>A registered preset's options, or null.</summary>
+    /// <param name="kind">The kind.</param>
+    /// <param name="name">The component name.</param>
+    /// <param name="preset">The preset name.</param>
+    public JsonObject? PresetOf(string kind, string name, string preset) =>
+        _byKey.TryGetValue($"{kind}:{name}", out var found) && found.Descriptor.Presets.TryGetValue(preset, out var options) ? options : null;
+
     /// <inheritdoc/>
     public bool Has(string kind, string name) => _byKey.ContainsKey($"{kind}:{name}");
 
