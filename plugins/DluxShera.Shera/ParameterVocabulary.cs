@@ -29,7 +29,12 @@ public static class ParameterVocabulary
         new("binary.contrast", "", "photometry", false, null, 1e-3, p => [p.Contrast], (p, v) => p.Contrast = v[0]),
         new("system.plate_scale_as_per_pix", "arcsec/pixel", "system", false, null, 1e-3, p => [p.PlateScaleAsPerPix], (p, v) => p.PlateScaleAsPerPix = v[0]),
         new("primary.zernike_coeffs_nm", "nm", "primary.zernikes", true, 1.0, null, p => (double[])p.PrimaryZernikesNm.Clone(), (p, v) => p.PrimaryZernikesNm = (double[])v.Clone()),
+        new("secondary.zernike_coeffs_nm", "nm", "secondary.zernikes", true, 1.0, null, p => (double[])p.SecondaryZernikesNm.Clone(), (p, v) => p.SecondaryZernikesNm = (double[])v.Clone()),
     ];
+
+    /// <summary>The keys of the two- (no M2 terms) or three-plane model.</summary>
+    /// <param name="planes">2 or 3.</param>
+    public static IEnumerable<string> KeysFor(int planes) => Keys.Where(k => planes == 3 || !k.StartsWith("secondary.", StringComparison.Ordinal));
 
     /// <summary>The key names.</summary>
     public static IEnumerable<string> Keys => All.Select(k => k.Key);
@@ -41,22 +46,24 @@ public static class ParameterVocabulary
     /// <summary>Problems with a JSON object of parameter values (unknown keys, wrong shapes).</summary>
     /// <param name="values">Key → number, or array for vectors.</param>
     /// <param name="path">Path for messages.</param>
-    /// <param name="zernikes">Expected Zernike count.</param>
-    public static IEnumerable<(string Key, string Message)> CheckKeys(JsonObject values, string path, int zernikes)
+    /// <param name="allowed">The keys of the model in use.</param>
+    /// <param name="vectorLength">Expected length of a vector key.</param>
+    public static IEnumerable<(string Key, string Message)> CheckKeys(JsonObject values, string path, IReadOnlyCollection<string> allowed, Func<string, int> vectorLength)
     {
         foreach (var (key, node) in values)
         {
             var k = Find(key);
-            if (k is null)
+            if (k is null || !allowed.Contains(key))
             {
-                yield return ($"{path}.{key}", $"unknown parameter; allowed: {string.Join(", ", Keys)}");
+                yield return ($"{path}.{key}", $"not a parameter of this model; allowed: {string.Join(", ", allowed)}");
                 continue;
             }
             if (k.Vector)
             {
-                if (node is not JsonArray a || a.Count != zernikes || a.Any(v => v is not JsonValue))
+                int length = vectorLength(key);
+                if (node is not JsonArray a || a.Count != length || a.Any(v => v is not JsonValue))
                 {
-                    yield return ($"{path}.{key}", $"expected an array of {zernikes} numbers (one per Noll index)");
+                    yield return ($"{path}.{key}", $"expected an array of {length} numbers (one per Noll index)");
                 }
             }
             else if (node is not JsonValue v || !v.TryGetValue<double>(out _))

@@ -13,7 +13,7 @@ namespace DluxShera.Shera;
 public sealed class SheraObjective : IResidualObjective, IPerObservationObjective, ISimulatingObjective, ITruthProvider, IThetaDecoder
 {
     private readonly SheraOptions _options;
-    private readonly TwoPlaneModel _model;
+    private readonly OpticalModel _model;
     private readonly ParameterKey[] _inferred;
     private readonly SheraParameters _nominal;
     private readonly SheraParameters _truth;
@@ -32,17 +32,18 @@ public sealed class SheraObjective : IResidualObjective, IPerObservationObjectiv
     {
         _options = options;
         _preset = preset ?? "";
-        var config = options.Optics.ToConfig();
-        _model = new TwoPlaneModel(config);
+        var config = options.Optics.ToConfig(options.Planes);
+        _model = new OpticalModel(config);
         _nominal = new SheraParameters
         {
             SeparationAs = 10, PositionAngleDeg = 90, LogFluxTotal = 11.2, Contrast = 3.46,
             PlateScaleAsPerPix = config.NominalPlateScale, PrimaryZernikesNm = new double[config.PrimaryNoll.Length],
+            SecondaryZernikesNm = new double[options.Planes == 3 ? config.SecondaryNoll.Length : 0],
         };
         ParameterVocabulary.Apply(_nominal, options.Nominal);
         _truth = _nominal.Clone();
         ParameterVocabulary.Apply(_truth, options.Truth);
-        var infer = options.Infer ?? ParameterVocabulary.Keys.ToArray();
+        var infer = options.Infer ?? ParameterVocabulary.KeysFor(options.Planes).ToArray();
         _inferred = ParameterVocabulary.All.Where(k => infer.Contains(k.Key)).ToArray();
 
         var entries = new List<IndexMapEntry>();
@@ -69,13 +70,13 @@ public sealed class SheraObjective : IResidualObjective, IPerObservationObjectiv
     }
 
     /// <inheritdoc/>
-    public string Name => "shera.two_plane";
+    public string Name => _options.Planes == 3 ? "shera.three_plane" : "shera.two_plane";
 
     /// <inheritdoc/>
     public IndexMap IndexMap { get; }
 
     /// <summary>The model.</summary>
-    public TwoPlaneModel Model => _model;
+    public OpticalModel Model => _model;
 
     /// <summary>The data image (photons).</summary>
     public ReadOnlySpan<double> Data => _data;
@@ -121,10 +122,10 @@ public sealed class SheraObjective : IResidualObjective, IPerObservationObjectiv
             new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower }),
     };
 
-    private static JsonObject ParameterJson(SheraParameters p)
+    private JsonObject ParameterJson(SheraParameters p)
     {
         var o = new JsonObject();
-        foreach (var k in ParameterVocabulary.All)
+        foreach (var k in ParameterVocabulary.All.Where(k => ParameterVocabulary.KeysFor(_options.Planes).Contains(k.Key)))
         {
             var v = k.Get(p);
             o[k.Key] = k.Vector ? new JsonArray(v.Select(x => (JsonNode)x).ToArray()) : v[0];
@@ -143,7 +144,9 @@ public sealed class SheraObjective : IResidualObjective, IPerObservationObjectiv
     /// <param name="zeroBase">Start from zeros (θ is a direction, not a point).</param>
     public SheraParameters ToParameters(ReadOnlySpan<double> theta, bool zeroBase = false)
     {
-        var p = zeroBase ? new SheraParameters { PrimaryZernikesNm = new double[_nominal.PrimaryZernikesNm.Length] } : _nominal.Clone();
+        var p = zeroBase
+            ? new SheraParameters { PrimaryZernikesNm = new double[_nominal.PrimaryZernikesNm.Length], SecondaryZernikesNm = new double[_nominal.SecondaryZernikesNm.Length] }
+            : _nominal.Clone();
         int offset = 0;
         foreach (var key in _inferred)
         {
@@ -278,7 +281,7 @@ public sealed class SheraObjective : IResidualObjective, IPerObservationObjectiv
     public IReadOnlyDictionary<string, double[]> Decode(ReadOnlySpan<double> theta)
     {
         var p = ToParameters(theta);
-        var result = ParameterVocabulary.All.ToDictionary(k => k.Key, k => k.Get(p));
+        var result = ParameterVocabulary.KeysFor(_options.Planes).ToDictionary(k => k, k => ParameterVocabulary.Find(k)!.Get(p));
         var (fa, fb) = p.RawFluxes;
         result["binary.raw_fluxes"] = [fa, fb];
         return result;
@@ -296,8 +299,9 @@ public sealed class SheraObjective : IResidualObjective, IPerObservationObjectiv
             ["priors"] = _options.Priors,
             ["inferred"] = _inferred.Select(k => k.Key).ToArray(),
             ["data"] = DataDescription,
-            ["truth"] = ParameterVocabulary.All.ToDictionary(k => k.Key, k => (object?)k.Get(_truth)),
-            ["nominal"] = ParameterVocabulary.All.ToDictionary(k => k.Key, k => (object?)k.Get(_nominal)),
+            ["truth"] = ParameterJson(_truth),
+            ["nominal"] = ParameterJson(_nominal),
+            ["planes"] = _options.Planes,
             ["focal_length_m"] = config.FocalLength,
             ["nominal_plate_scale_as_per_pix"] = config.NominalPlateScale,
             ["wavelengths_m"] = config.Wavelengths,

@@ -58,6 +58,9 @@ public sealed class OpticsOptions
     /// <summary>Noll indices of the M1 Zernikes (default 4…11).</summary>
     public int[] PrimaryNoll { get; set; } = [4, 5, 6, 7, 8, 9, 10, 11];
 
+    /// <summary>Noll indices of the M2 Zernikes (three-plane model; default 4…11).</summary>
+    public int[] SecondaryNoll { get; set; } = [4, 5, 6, 7, 8, 9, 10, 11];
+
     /// <summary>Diffractive pupil: <c>none</c>, <c>npy</c> or <c>generated</c>.</summary>
     public string DiffractivePupil { get; set; } = "generated";
 
@@ -71,8 +74,11 @@ public sealed class OpticsOptions
     public double DiffractivePupilFeature { get; set; } = 0.04;
 
     /// <summary>The structural configuration of the optics.</summary>
-    public OpticalConfig ToConfig() => new()
+    /// <param name="planes">2 (two-plane) or 3 (three-plane).</param>
+    public OpticalConfig ToConfig(int planes = 2) => new()
     {
+        Planes = planes,
+        SecondaryNoll = SecondaryNoll,
         M1Diameter = M1DiameterM, M2Diameter = M2DiameterM, M1FocalLength = M1FocalLengthM, M2FocalLength = M2FocalLengthM,
         MirrorSeparation = M1M2SeparationM, Struts = NStruts, StrutWidth = StrutWidthM, StrutRotationDeg = StrutRotationDeg,
         PixelPitch = PixelPitchM, ReadNoise = ReadNoiseE, CenterWavelength = CenterWavelengthM, Bandwidth = BandwidthM, NLambda = NLambda,
@@ -101,7 +107,7 @@ public sealed class DataOptions
 /// <summary>Options of <c>objective:shera</c>.</summary>
 public sealed class SheraOptions : IValidatableOptions
 {
-    /// <summary>Optical model: <c>two_plane</c>.</summary>
+    /// <summary>Optical model: <c>two_plane</c> or <c>three_plane</c>.</summary>
     public string Model { get; set; } = "two_plane";
 
     /// <summary>Structural keys.</summary>
@@ -134,17 +140,25 @@ public sealed class SheraOptions : IValidatableOptions
     /// <inheritdoc/>
     public IEnumerable<(string Key, string Message)> Validate()
     {
-        if (Model != "two_plane") yield return ("model", $"'{Model}' is not available: this version implements the two_plane model (three_plane is planned)");
+        if (Model is not "two_plane" and not "three_plane") yield return ("model", $"'{Model}' is unknown; expected two_plane or three_plane");
         if (Likelihood is not "gaussian" and not "poisson") yield return ("likelihood", "must be gaussian or poisson");
         if (Data.Source is not "simulate" and not "file") yield return ("data.source", "must be simulate or file");
         if (Data.Noise is not "poisson" and not "none") yield return ("data.noise", "must be poisson or none");
         if (Data.Source == "file" && string.IsNullOrEmpty(Data.Path)) yield return ("data.path", "is required when data.source is file");
         if (Optics.PupilNpix < 8 || Optics.PsfNpix < 8 || Optics.Oversample < 1) yield return ("optics", "pupil_npix and psf_npix must be ≥ 8 and oversample ≥ 1");
-        foreach (var problem in ParameterVocabulary.CheckKeys(Nominal, "nominal", Optics.PrimaryNoll.Length)) yield return problem;
-        foreach (var problem in ParameterVocabulary.CheckKeys(Truth, "truth", Optics.PrimaryNoll.Length)) yield return problem;
+        var allowed = ParameterVocabulary.KeysFor(Planes).ToArray();
+        foreach (var problem in ParameterVocabulary.CheckKeys(Nominal, "nominal", allowed, VectorLength)) yield return problem;
+        foreach (var problem in ParameterVocabulary.CheckKeys(Truth, "truth", allowed, VectorLength)) yield return problem;
         foreach (var key in Infer ?? [])
         {
-            if (ParameterVocabulary.Find(key) is null) yield return ("infer", $"unknown key '{key}'; allowed: {string.Join(", ", ParameterVocabulary.Keys)}");
+            if (!allowed.Contains(key)) yield return ("infer", $"'{key}' is not a parameter of the {Model} model; allowed: {string.Join(", ", allowed)}");
         }
     }
+
+    /// <summary>2 or 3.</summary>
+    public int Planes => Model == "three_plane" ? 3 : 2;
+
+    /// <summary>The length of a vector parameter under these options.</summary>
+    /// <param name="key">A vector key.</param>
+    public int VectorLength(string key) => key == "secondary.zernike_coeffs_nm" ? Optics.SecondaryNoll.Length : Optics.PrimaryNoll.Length;
 }

@@ -47,7 +47,7 @@ public class OpticsChecks(ITestOutputHelper output)
     public void Unit_flux_psf_sums_to_the_captured_fraction()
     {
         var o = SheraTestModels.Preset("testbed-2p-test", optics => optics.DiffractivePupil = "none");
-        var model = new TwoPlaneModel(o.Optics.ToConfig());
+        var model = new OpticalModel(o.Optics.ToConfig());
         var psf = model.StarImage(SheraTestModels.Nominal(model.Config), 0, 0);
         double sum = psf.Sum();
         output.WriteLine($"sum = {sum:R}");
@@ -58,7 +58,7 @@ public class OpticsChecks(ITestOutputHelper output)
     public void Moving_a_star_by_one_pixel_shifts_the_image_by_one_column()
     {
         var o = SheraTestModels.Preset("testbed-2p-test");
-        var model = new TwoPlaneModel(o.Optics.ToConfig());
+        var model = new OpticalModel(o.Optics.ToConfig());
         var p = SheraTestModels.Nominal(model.Config);
         int d = model.Config.PsfNpix;
         var a = model.StarImage(p, 0, 0);
@@ -76,7 +76,7 @@ public class OpticsChecks(ITestOutputHelper output)
     public void Binary_image_is_the_flux_weighted_sum_of_single_star_psfs()
     {
         var o = SheraTestModels.Preset("testbed-2p-test");
-        var model = new TwoPlaneModel(o.Optics.ToConfig());
+        var model = new OpticalModel(o.Optics.ToConfig());
         var p = SheraTestModels.Nominal(model.Config);
         p.PositionAngleDeg = 33;
         p.XAs = 0.4;

@@ -54,6 +54,12 @@ public sealed record OpticalConfig
     /// <summary>Noll indices of the M1 Zernikes.</summary>
     public required int[] PrimaryNoll { get; init; }
 
+    /// <summary>Noll indices of the M2 Zernikes (three-plane model).</summary>
+    public int[] SecondaryNoll { get; init; } = [4, 5, 6, 7, 8, 9, 10, 11];
+
+    /// <summary>2: M1 straight to focus; 3: with the Fresnel-propagated secondary mirror.</summary>
+    public int Planes { get; init; } = 2;
+
     /// <summary>Diffractive pupil: none, npy or generated.</summary>
     public string DiffractivePupil { get; init; } = "none";
 

@@ -27,11 +27,15 @@ public sealed class SheraParameters
     /// <summary>M1 Zernike coefficients (nm RMS), one per configured Noll index.</summary>
     public double[] PrimaryZernikesNm { get; set; } = [];
 
+    /// <summary>M2 Zernike coefficients (nm RMS), three-plane model only.</summary>
+    public double[] SecondaryZernikesNm { get; set; } = [];
+
     /// <summary>A deep copy.</summary>
     public SheraParameters Clone() => new()
     {
         SeparationAs = SeparationAs, PositionAngleDeg = PositionAngleDeg, XAs = XAs, YAs = YAs, LogFluxTotal = LogFluxTotal,
         Contrast = Contrast, PlateScaleAsPerPix = PlateScaleAsPerPix, PrimaryZernikesNm = (double[])PrimaryZernikesNm.Clone(),
+        SecondaryZernikesNm = (double[])SecondaryZernikesNm.Clone(),
     };
 
     /// <summary>Raw fluxes (A, B): F_B = 10^L/(1 + c), F_A = c·F_B.</summary>

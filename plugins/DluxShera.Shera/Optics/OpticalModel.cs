@@ -3,13 +3,14 @@ using System.Numerics.Tensors;
 namespace DluxShera.Shera.Optics;
 
 /// <summary>
-/// The two-plane SHERA model (SHERA_MODEL §2): M1 pupil straight to focus by a matrix Fourier transform,
-/// polychromatic, two stars, oversampled focal plane binned into detector pixels — with an exact
-/// reverse-mode gradient. Each (star, wavelength) keeps its pupil field and transforms from the forward
-/// pass, so <see cref="Backward"/> is a handful of complex matrix products. One instance is used by one
-/// thread at a time; buffers are reused across evaluations.
+/// The SHERA optical model (SHERA_MODEL §2): the M1 pupil field, optionally through the Fresnel-propagated
+/// secondary mirror (three-plane, <see cref="SecondaryMirrorStage"/>), to focus by a matrix Fourier transform;
+/// polychromatic, two stars, oversampled focal plane binned into detector pixels — with exact reverse-mode
+/// (<see cref="Backward"/>) and forward-mode (<see cref="Tangent"/>) derivatives. Each (star, wavelength)
+/// keeps its fields from the forward pass, so the derivative passes are a handful of complex matrix
+/// products. One instance is used by one thread at a time; buffers are reused across evaluations.
 /// </summary>
-public sealed class TwoPlaneModel
+public sealed class OpticalModel
 {
     private readonly OpticalConfig _config;
     private readonly int _n;
@@ -32,12 +33,16 @@ public sealed class TwoPlaneModel
     private readonly ComplexMatrix[] _aPrimeT;
     private readonly double[] _opd;
     private readonly double[] _oversampled;
+    private readonly SecondaryMirrorStage? _m2;
     private SheraParameters _last = new();
     private double _dTheta;
 
-    private sealed class Field(int n, int q)
+    private sealed class Field(int n, int q, bool threePlane)
     {
-        public readonly ComplexMatrix E = new(n, n);
+        public readonly ComplexMatrix E = new(n, n);                  // M1 field
+        public readonly ComplexMatrix M1Gradient = new(n, n);
+        public readonly ComplexMatrix TangentPupil = new(n, n);
+        public readonly ComplexMatrix Pupil = threePlane ? new(n, n) : null!; // what the MFT sees (E itself for two planes)
         public readonly ComplexMatrix W = new(n, q);
         public readonly ComplexMatrix Out = new(q, q);
         public readonly double[] Psf = new double[q * q];
@@ -49,9 +54,9 @@ public sealed class TwoPlaneModel
         public readonly ComplexMatrix TangentE = new(n, n);
     }
 
-    /// <summary>Builds the model (aperture, Zernike basis, diffractive pupil, buffers).</summary>
+    /// <summary>Builds the model (aperture, Zernike bases, diffractive pupil, M2 stage, buffers).</summary>
     /// <param name="config">Structural configuration.</param>
-    public TwoPlaneModel(OpticalConfig config)
+    public OpticalModel(OpticalConfig config)
     {
         _config = config;
         _n = config.PupilNpix;
@@ -68,7 +73,7 @@ public sealed class TwoPlaneModel
         _fields = new Field[2, _wavelengths.Length];
         for (int s = 0; s < 2; s++)
         {
-            for (int l = 0; l < _wavelengths.Length; l++) _fields[s, l] = new Field(_n, _q);
+            for (int l = 0; l < _wavelengths.Length; l++) _fields[s, l] = new Field(_n, _q, config.Planes == 3);
         }
         _a = new ComplexMatrix[_wavelengths.Length];
         _aT = new ComplexMatrix[_wavelengths.Length];
@@ -87,11 +92,15 @@ public sealed class TwoPlaneModel
         }
         _opd = new double[_n * _n];
         _oversampled = new double[_q * _q];
+        _m2 = config.Planes == 3 ? new SecondaryMirrorStage(config, _wavelengths) : null;
         Detector = new double[config.PsfNpix * config.PsfNpix];
     }
 
     /// <summary>The configuration.</summary>
     public OpticalConfig Config => _config;
+
+    /// <summary>The M2 stage (three-plane), or null.</summary>
+    public SecondaryMirrorStage? SecondaryMirror => _m2;
 
     /// <summary>The last detector image (photons), psf_npix² row-major.</summary>
     public double[] Detector { get; }
@@ -108,13 +117,14 @@ public sealed class TwoPlaneModel
         _fixedOpd.CopyTo(_opd, 0);
         for (int k = 0; k < _zernikes.Length; k++) TensorPrimitives.MultiplyAdd(_zernikes[k], p.PrimaryZernikesNm[k] * 1e-9, _opd, _opd);
         for (int l = 0; l < _wavelengths.Length; l++) BuildTransform(l);
+        _m2?.SetAberrations(p.SecondaryZernikesNm);
         var (fa, fb) = p.RawFluxes;
         var ((ax, ay), (bx, by)) = p.StarPositions;
         Array.Clear(_oversampled);
         for (int l = 0; l < _wavelengths.Length; l++)
         {
-            Propagate(_fields[0, l], l, ax / OpticalConfig.ArcsecPerRadian, ay / OpticalConfig.ArcsecPerRadian);
-            Propagate(_fields[1, l], l, bx / OpticalConfig.ArcsecPerRadian, by / OpticalConfig.ArcsecPerRadian);
+            Propagate(_fields[0, l], 0, l, ax / OpticalConfig.ArcsecPerRadian, ay / OpticalConfig.ArcsecPerRadian);
+            Propagate(_fields[1, l], 1, l, bx / OpticalConfig.ArcsecPerRadian, by / OpticalConfig.ArcsecPerRadian);
             TensorPrimitives.MultiplyAdd(_fields[0, l].Psf, fa * _weights[l], _oversampled, _oversampled);
             TensorPrimitives.MultiplyAdd(_fields[1, l].Psf, fb * _weights[l], _oversampled, _oversampled);
         }
@@ -153,6 +163,7 @@ public sealed class TwoPlaneModel
         var dOpd = new double[_n * _n];
         var dAlpha = new double[4]; // ax, ay, bx, by in radians
         var dPhi = new double[_n * _n];
+        var dSecondary = new double[p.SecondaryZernikesNm.Length];
         for (int l = 0; l < _wavelengths.Length; l++)
         {
             for (int s = 0; s < 2; s++)
@@ -162,7 +173,7 @@ public sealed class TwoPlaneModel
                 double sum = TensorPrimitives.Dot(f.Psf, _oversampled) * _weights[l];
                 if (s == 0) dFa += sum;
                 else dFb += sum;
-                dDTheta += BackPropagate(f, l, flux * _weights[l], dPhi);
+                dDTheta += BackPropagate(f, s, l, flux * _weights[l], dPhi, dSecondary);
                 double k = 2 * Math.PI / _wavelengths[l];
                 TensorPrimitives.MultiplyAdd(dPhi, k, dOpd, dOpd);
                 double gx = 0, gy = 0;
@@ -197,6 +208,7 @@ public sealed class TwoPlaneModel
             Contrast = (dFa - dFb) * fb / (1 + p.Contrast),
             PlateScaleAsPerPix = dDTheta * toRad / _os,
             PrimaryZernikesNm = _zernikes.Select(z => TensorPrimitives.Dot(z, dOpd) * 1e-9).ToArray(),
+            SecondaryZernikesNm = dSecondary,
         };
         return grad;
     }
@@ -232,7 +244,7 @@ public sealed class TwoPlaneModel
             for (int s = 0; s < 2; s++)
             {
                 var f = _fields[s, l];
-                TangentOfField(f, l, dOpd, dAlpha[2 * s], dAlpha[2 * s + 1], dDTheta, dPsf);
+                TangentOfField(f, s, l, dOpd, tangent.SecondaryZernikesNm, dAlpha[2 * s], dAlpha[2 * s + 1], dDTheta, dPsf);
                 double flux = s == 0 ? fa : fb, dFlux = s == 0 ? dFa : dFb;
                 TensorPrimitives.MultiplyAdd(dPsf, flux * _weights[l], _oversampled, _oversampled);
                 TensorPrimitives.MultiplyAdd(f.Psf, dFlux * _weights[l], _oversampled, _oversampled);
@@ -243,8 +255,9 @@ public sealed class TwoPlaneModel
         detector.CopyTo(imageTangent);
     }
 
-    // δE = i·δφ·E; δW = δE·Aᵀ + δdθ·E·A'ᵀ; δOut = s·(A·δW + δdθ·A'·W) + δdθ·Out/dθ; δPSF = 2 Re(conj(Out)·δOut).
-    private void TangentOfField(Field f, int l, double[] dOpd, double dAlphaX, double dAlphaY, double dDTheta, double[] dPsf)
+    // δE = i·δφ·E (then through M2 for three planes); δW = δPupil·Aᵀ + δdθ·Pupil·A'ᵀ;
+    // δOut = s·(A·δW + δdθ·A'·W) + δdθ·Out/dθ; δPSF = 2 Re(conj(Out)·δOut).
+    private void TangentOfField(Field f, int star, int l, double[] dOpd, double[] dSecondary, double dAlphaX, double dAlphaY, double dDTheta, double[] dPsf)
     {
         double k = 2 * Math.PI / _wavelengths[l];
         var dE = f.TangentE;
@@ -258,10 +271,16 @@ public sealed class TwoPlaneModel
                 dE.Im[i] = dPhi * f.E.Re[i];
             }
         }
-        ComplexMatrix.Multiply(dE, _aT[l], f.WorkNq);
+        var dPupil = dE;
+        if (_m2 is not null)
+        {
+            _m2.Tangent(star, l, dE, dSecondary, f.TangentPupil);
+            dPupil = f.TangentPupil;
+        }
+        ComplexMatrix.Multiply(dPupil, _aT[l], f.WorkNq);
         if (dDTheta != 0)
         {
-            ComplexMatrix.Multiply(f.E, _aPrimeT[l], f.GradW);
+            ComplexMatrix.Multiply(PupilOf(f), _aPrimeT[l], f.GradW);
             TensorPrimitives.MultiplyAdd(f.GradW.Re, dDTheta, f.WorkNq.Re, f.WorkNq.Re);
             TensorPrimitives.MultiplyAdd(f.GradW.Im, dDTheta, f.WorkNq.Im, f.WorkNq.Im);
         }
@@ -319,8 +338,10 @@ public sealed class TwoPlaneModel
 
     private double Scale(int l) => _dx * _dTheta / _wavelengths[l];
 
-    // E = c·T·exp(iφ), φ = 2π(OPD + αx·x + αy·y)/λ; W = E·Aᵀ; Out = s·A·W; PSF = |Out|².
-    private void Propagate(Field f, int l, double alphaX, double alphaY)
+    private ComplexMatrix PupilOf(Field f) => _m2 is null ? f.E : f.Pupil;
+
+    // E = c·T·exp(iφ), φ = 2π(OPD + αx·x + αy·y)/λ; (three-plane: Pupil = M2stage(E)); W = Pupil·Aᵀ; Out = s·A·W; PSF = |Out|².
+    private void Propagate(Field f, int star, int l, double alphaX, double alphaY)
     {
         double k = 2 * Math.PI / _wavelengths[l];
         for (int row = 0; row < _n; row++)
@@ -339,7 +360,8 @@ public sealed class TwoPlaneModel
                 f.E.Im[i] = _norm * t * Math.Sin(phi);
             }
         }
-        ComplexMatrix.Multiply(f.E, _aT[l], f.W);
+        _m2?.Forward(star, l, f.E, f.Pupil);
+        ComplexMatrix.Multiply(PupilOf(f), _aT[l], f.W);
         ComplexMatrix.Multiply(_a[l], f.W, f.Out);
         double s = Scale(l);
         TensorPrimitives.Multiply(f.Out.Re, s, f.Out.Re);
@@ -350,7 +372,7 @@ public sealed class TwoPlaneModel
 
     // Reverse of Propagate. Writes ∂L/∂φ into dPhi and returns ∂L/∂dθ (this field's share).
     // Convention: for a complex z, G_z = ∂L/∂Re z + i ∂L/∂Im z; a complex-linear map z' = M z has G_z = Mᴴ G_z'.
-    private double BackPropagate(Field f, int l, double fluxWeight, double[] dPhi)
+    private double BackPropagate(Field f, int star, int l, double fluxWeight, double[] dPhi, double[] dSecondary)
     {
         // PSF = |Out|² ⇒ G_Out = 2·(∂L/∂PSF)·Out, with ∂L/∂PSF = F·w·G_oversampled.
         for (int i = 0; i < f.Psf.Length; i++)
@@ -360,23 +382,29 @@ public sealed class TwoPlaneModel
             f.GradOut.Im[i] = g * f.Out.Im[i];
         }
         double s = Scale(l);
-        // Out = s·A·W ⇒ G_W = s·Aᴴ·G_Out; W = E·Aᵀ ⇒ G_E = G_W·conj(A).
+        // Out = s·A·W ⇒ G_W = s·Aᴴ·G_Out; W = Pupil·Aᵀ ⇒ G_Pupil = G_W·conj(A).
         ComplexMatrix.Multiply(_aH[l], f.GradOut, f.GradW);
         TensorPrimitives.Multiply(f.GradW.Re, s, f.GradW.Re);
         TensorPrimitives.Multiply(f.GradW.Im, s, f.GradW.Im);
         ComplexMatrix.Multiply(f.GradW, _aConj[l], f.GradE);
+        var gradM1 = f.GradE;
+        if (_m2 is not null)
+        {
+            _m2.Backward(star, l, f.GradE, f.M1Gradient, dSecondary);
+            gradM1 = f.M1Gradient;
+        }
         // E = c·T·exp(iφ) ⇒ ∂L/∂φ = Re(conj(G_E)·iE) = Im(G_E·conj(E)).
         for (int i = 0; i < dPhi.Length; i++)
         {
-            dPhi[i] = f.GradE.Im[i] * f.E.Re[i] - f.GradE.Re[i] * f.E.Im[i];
+            dPhi[i] = gradM1.Im[i] * f.E.Re[i] - gradM1.Re[i] * f.E.Im[i];
         }
 
         // dθ enters through s = dx·dθ/λ and through A on both sides:
-        // ∂Out/∂dθ = Out/dθ + s·A'·W + s·A·(E·A'ᵀ), A'[q,k] = (−i2π x_k u_q/λ)·A[q,k], u_q = θ_q/dθ.
+        // ∂Out/∂dθ = Out/dθ + s·A'·W + s·A·(Pupil·A'ᵀ), A'[q,k] = (−i2π x_k u_q/λ)·A[q,k], u_q = θ_q/dθ.
         double dTheta = RealInner(f.GradOut, f.Out) / _dTheta;
         ComplexMatrix.Multiply(_aPrime[l], f.W, f.Work);
         dTheta += s * RealInner(f.GradOut, f.Work);
-        ComplexMatrix.Multiply(f.E, _aPrimeT[l], f.WorkNq);
+        ComplexMatrix.Multiply(PupilOf(f), _aPrimeT[l], f.WorkNq);
         dTheta += RealInner(f.GradW, f.WorkNq);
         return dTheta;
     }

@@ -1,0 +1,113 @@
+using DluxShera.Shera;
+using DluxShera.Shera.Optics;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace DluxShera.Tests;
+
+public class ThreePlaneTests(ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData("testbed-3p-test", 9.4299, 3.018)]
+    [InlineData("flight-3p-test", 12.0334, 6.668)]
+    public void Magnification_and_propagation_distance(string preset, double magnification, double distance)
+    {
+        var model = new OpticalModel(SheraTestModels.Preset(preset).Optics.ToConfig(3));
+        Assert.Equal(magnification, model.SecondaryMirror!.Magnification, 4);
+        Assert.Equal(distance, model.SecondaryMirror.Distance, 3);
+    }
+
+    [Fact]
+    public void Fresnel_forward_then_back_returns_the_input()
+    {
+        var model = new OpticalModel(SheraTestModels.Preset("testbed-3p-test").Optics.ToConfig(3));
+        int size = model.SecondaryMirror!.PaddedSize;
+        var rng = new Random(3);
+        var field = new ComplexMatrix(size, size);
+        for (int i = 0; i < field.Re.Length; i++)
+        {
+            field.Re[i] = rng.NextDouble() - 0.5;
+            field.Im[i] = rng.NextDouble() - 0.5;
+        }
+        var copy = new ComplexMatrix(size, size);
+        field.Re.CopyTo(copy.Re, 0);
+        field.Im.CopyTo(copy.Im, 0);
+        model.SecondaryMirror.Fresnel(copy, 1, conjugate: false);
+        model.SecondaryMirror.Fresnel(copy, 1, conjugate: true);
+        double worst = 0;
+        for (int i = 0; i < field.Re.Length; i++) worst = Math.Max(worst, Math.Max(Math.Abs(copy.Re[i] - field.Re[i]), Math.Abs(copy.Im[i] - field.Im[i])));
+        output.WriteLine($"max round-trip error {worst:E2}");
+        Assert.True(worst < 1e-13, $"{worst:E2}");
+    }
+
+    // SHERA_MODEL §4 quotes ≈1e-9 (testbed) and ≈1e-6 (flight) of the peak; at test size (pupil 64) the
+    // hard M2 edge is sampled coarsely and we measure 2.3e-8 and 3.8e-6 (docs/shera.md).
+    [Theory]
+    [InlineData("testbed", 1e-7)]
+    [InlineData("flight", 1e-5)]
+    public void Three_plane_equals_two_plane_when_m2_is_flat(string instrument, double tolerance)
+    {
+        var o = SheraTestModels.Preset($"{instrument}-3p-test");
+        var two = new OpticalModel(o.Optics.ToConfig(2));
+        var three = new OpticalModel(o.Optics.ToConfig(3));
+        var p = SheraTestModels.Nominal(two.Config);
+        p.SecondaryZernikesNm = new double[8];
+        var a = (double[])two.Forward(p).Clone();
+        var b = three.Forward(p);
+        double peak = a.Max(), worst = a.Zip(b, (x, y) => Math.Abs(x - y)).Max();
+        output.WriteLine($"{instrument}: max |3p − 2p| / peak = {worst / peak:E2}");
+        Assert.True(worst / peak < tolerance, $"{worst / peak:E2}");
+    }
+
+    [Fact]
+    public void Gradient_matches_central_differences_including_secondary_zernikes()
+    {
+        var objective = new SheraObjective(SheraTestModels.Preset("testbed-3p-test", optics =>
+        {
+            optics.PupilNpix = 32;
+            optics.PsfNpix = 32;
+            optics.NLambda = 2;
+        }), null);
+        int d = objective.IndexMap.Dimension;
+        Assert.Equal(23, d);
+        var theta = new double[d];
+        objective.GetInitialTheta(theta);
+        theta[1] += 0.5;
+        theta[2] += 0.03;
+        for (int k = 7; k < d; k++) theta[k] = 3.0 * Math.Sin(k);
+        var g = new double[d];
+        objective.Evaluate(theta, g);
+        var scratch = new double[d];
+        double[] steps = [1e-4, 1e-3, 1e-4, 1e-4, 1e-5, 1e-5, 1e-6];
+        for (int k = 0; k < d; k++)
+        {
+            double h0 = k < steps.Length ? steps[k] : 1e-2;
+            double Diff(double h)
+            {
+                var plus = (double[])theta.Clone();
+                var minus = (double[])theta.Clone();
+                plus[k] += h;
+                minus[k] -= h;
+                return (objective.Evaluate(plus, scratch) - objective.Evaluate(minus, scratch)) / (2 * h);
+            }
+            double fd = (4 * Diff(h0 / 2) - Diff(h0)) / 3;
+            double rel = Math.Abs(fd - g[k]) / Math.Max(Math.Abs(g[k]), 1e-3);
+            Assert.True(rel <= 1e-6, $"θ[{k}]: analytic {g[k]:R}, differences {fd:R}, relative error {rel:E2}");
+        }
+
+        // Forward mode agrees with reverse mode: ⟨J e_k, u⟩ = (Jᵀu)_k.
+        int n = objective.ResidualCount;
+        var u = Enumerable.Range(0, n).Select(i => Math.Sin(0.37 * i)).ToArray();
+        var jtu = new double[d];
+        objective.VectorJacobianProduct(theta, u, jtu);
+        for (int k = 0; k < d; k++)
+        {
+            var e = new double[d];
+            e[k] = 1;
+            var je = new double[n];
+            objective.JacobianVectorProduct(theta, e, je);
+            double l = je.Zip(u, (a, b) => a * b).Sum();
+            Assert.True(Math.Abs(l - jtu[k]) <= 1e-9 * Math.Max(Math.Abs(l), 1e-6), $"θ[{k}]: ⟨J e_k, u⟩ = {l:R}, (Jᵀu)_k = {jtu[k]:R}");
+        }
+    }
+}
