@@ -12,8 +12,9 @@ namespace DluxShera.Shera;
 /// <param name="RelativePriorSigma">Default prior σ relative to the nominal value, or null.</param>
 /// <param name="Get">Reads the value(s).</param>
 /// <param name="Set">Writes the value(s).</param>
+/// <param name="Positive">Whether the value must be strictly positive (its physical bound).</param>
 public sealed record ParameterKey(string Key, string Unit, string Block, bool Vector, double? PriorSigma, double? RelativePriorSigma,
-    Func<SheraParameters, double[]> Get, Action<SheraParameters, double[]> Set);
+    Func<SheraParameters, double[]> Get, Action<SheraParameters, double[]> Set, bool Positive = false);
 
 /// <summary>The inferable parameters of the two-plane model, in canonical packing order.</summary>
 public static class ParameterVocabulary
@@ -21,13 +22,13 @@ public static class ParameterVocabulary
     /// <summary>All keys in packing order.</summary>
     public static IReadOnlyList<ParameterKey> All { get; } =
     [
-        new("binary.separation_as", "arcsec", "astrometry", false, 1e-4, null, p => [p.SeparationAs], (p, v) => p.SeparationAs = v[0]),
+        new("binary.separation_as", "arcsec", "astrometry", false, 1e-4, null, p => [p.SeparationAs], (p, v) => p.SeparationAs = v[0], Positive: true),
         new("binary.position_angle_deg", "deg", "astrometry", false, 1e-2, null, p => [p.PositionAngleDeg], (p, v) => p.PositionAngleDeg = v[0]),
         new("binary.x_position_as", "arcsec", "astrometry", false, 1e-2, null, p => [p.XAs], (p, v) => p.XAs = v[0]),
         new("binary.y_position_as", "arcsec", "astrometry", false, 1e-2, null, p => [p.YAs], (p, v) => p.YAs = v[0]),
         new("binary.log_flux_total", "log10 photons", "photometry", false, null, 1e-3, p => [p.LogFluxTotal], (p, v) => p.LogFluxTotal = v[0]),
-        new("binary.contrast", "", "photometry", false, null, 1e-3, p => [p.Contrast], (p, v) => p.Contrast = v[0]),
-        new("system.plate_scale_as_per_pix", "arcsec/pixel", "system", false, null, 1e-3, p => [p.PlateScaleAsPerPix], (p, v) => p.PlateScaleAsPerPix = v[0]),
+        new("binary.contrast", "", "photometry", false, null, 1e-3, p => [p.Contrast], (p, v) => p.Contrast = v[0], Positive: true),
+        new("system.plate_scale_as_per_pix", "arcsec/pixel", "system", false, null, 1e-3, p => [p.PlateScaleAsPerPix], (p, v) => p.PlateScaleAsPerPix = v[0], Positive: true),
         new("primary.zernike_coeffs_nm", "nm", "primary.zernikes", true, 1.0, null, p => (double[])p.PrimaryZernikesNm.Clone(), (p, v) => p.PrimaryZernikesNm = (double[])v.Clone()),
         new("secondary.zernike_coeffs_nm", "nm", "secondary.zernikes", true, 1.0, null, p => (double[])p.SecondaryZernikesNm.Clone(), (p, v) => p.SecondaryZernikesNm = (double[])v.Clone()),
     ];
@@ -66,9 +67,13 @@ public static class ParameterVocabulary
                     yield return ($"{path}.{key}", $"expected an array of {length} numbers (one per Noll index)");
                 }
             }
-            else if (node is not JsonValue v || !v.TryGetValue<double>(out _))
+            else if (node is not JsonValue v || !v.TryGetValue<double>(out double value))
             {
                 yield return ($"{path}.{key}", "expected a number");
+            }
+            else if (k.Positive && !(value > 0))
+            {
+                yield return ($"{path}.{key}", $"must be positive, got {value}");
             }
         }
     }

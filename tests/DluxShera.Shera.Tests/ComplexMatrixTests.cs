@@ -61,3 +61,59 @@ public class ComplexMatrixTests
         }
     }
 }
+
+public class FftTests
+{
+    [SkippableFact]
+    public void Fftw_path_agrees_with_the_managed_transform_at_a_mixed_radix_size()
+    {
+        if (!NativeFft.Available)
+        {
+            if (Environment.GetEnvironmentVariable("CI") == "true") throw new InvalidOperationException("CI=true but FFTW was not found (.ci/run installs libfftw3-double3)");
+            Skip.If(true, "FFTW is not installed (apt-get install libfftw3-double3)");
+        }
+        foreach (bool inverse in new[] { false, true })
+        {
+            var rng = new Random(inverse ? 1 : 2);
+            var a = new ComplexMatrix(96, 96);
+            for (int i = 0; i < a.Re.Length; i++)
+            {
+                a.Re[i] = rng.NextDouble() - 0.5;
+                a.Im[i] = rng.NextDouble() - 0.5;
+            }
+            var b = new ComplexMatrix(96, 96);
+            a.Re.CopyTo(b.Re, 0);
+            a.Im.CopyTo(b.Im, 0);
+            NativeFft.Transform(a, inverse);
+            Fft2D.TransformManaged(b, inverse);
+            for (int i = 0; i < a.Re.Length; i++)
+            {
+                Assert.Equal(b.Re[i], a.Re[i], 1e-10);
+                Assert.Equal(b.Im[i], a.Im[i], 1e-10);
+            }
+        }
+    }
+
+    [Fact]
+    public void Managed_transform_of_a_single_frequency_is_a_delta()
+    {
+        const int n = 12;
+        var m = new ComplexMatrix(n, n);
+        for (int r = 0; r < n; r++)
+        {
+            for (int c = 0; c < n; c++)
+            {
+                double phase = 2 * Math.PI * (2.0 * c + 3.0 * r) / n;
+                m.Re[r * n + c] = Math.Cos(phase);
+                m.Im[r * n + c] = Math.Sin(phase);
+            }
+        }
+        Fft2D.TransformManaged(m, inverse: false);
+        for (int i = 0; i < n * n; i++)
+        {
+            double expected = i == 3 * n + 2 ? n * n : 0;
+            Assert.Equal(expected, m.Re[i], 1e-9);
+            Assert.Equal(0, m.Im[i], 1e-9);
+        }
+    }
+}

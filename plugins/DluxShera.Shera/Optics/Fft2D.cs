@@ -4,8 +4,8 @@ using MathNet.Numerics.IntegralTransforms;
 namespace DluxShera.Shera.Optics;
 
 /// <summary>
-/// Square 2-D FFTs on split complex matrices through Math.NET's 1-D transforms (any size; SHERA's padded
-/// grids are 2ᵃ3ᵇ), rows then columns, rows in parallel. Forward is unnormalised; inverse divides by n².
+/// Square 2-D FFTs on split complex matrices: FFTW when installed (<see cref="NativeFft"/>), otherwise Math.NET's
+/// 1-D transforms (any size; rows then columns, in parallel). Forward is unnormalised; inverse divides by n².
 /// </summary>
 public static class Fft2D
 {
@@ -13,6 +13,19 @@ public static class Fft2D
     /// <param name="m">A square matrix.</param>
     /// <param name="inverse">Inverse transform.</param>
     public static void Transform(ComplexMatrix m, bool inverse)
+    {
+        if (NativeFft.Available)
+        {
+            NativeFft.Transform(m, inverse);
+            return;
+        }
+        TransformManaged(m, inverse);
+    }
+
+    /// <summary>The Math.NET path of <see cref="Transform"/> (used without FFTW, and by tests to compare).</summary>
+    /// <param name="m">A square matrix.</param>
+    /// <param name="inverse">Inverse transform.</param>
+    public static void TransformManaged(ComplexMatrix m, bool inverse)
     {
         int n = m.Rows;
         Parallel.For(0, n, () => new Complex[n], (row, _, buffer) =>
