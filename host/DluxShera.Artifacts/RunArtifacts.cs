@@ -68,6 +68,26 @@ public static class RunArtifacts
         writer.Complete(summary, optional.CheckpointBest, optional.CheckpointFinal);
     }
 
+    /// <summary>
+    /// After files were added to a finished run (signals.npz, figures/), refreshes summary.json's <c>has_*</c> flags
+    /// and meta.json's manifest, both atomically.
+    /// </summary>
+    /// <param name="runDirectory">The run directory.</param>
+    public static void RecordAddedArtifacts(string runDirectory)
+    {
+        var reader = new FilesystemRunReader(runDirectory);
+        var summary = reader.LoadSummary();
+        bool Has(string file) => File.Exists(Path.Combine(reader.RunDirectory, file));
+        summary["has_signals"] = Has(RunLayout.Signals);
+        summary["has_precond"] = Has(RunLayout.Precond);
+        summary["has_curvature"] = Has(RunLayout.Curvature);
+        summary["has_figures"] = Directory.Exists(Path.Combine(reader.RunDirectory, RunLayout.Figures));
+        Numpy.AtomicFile.WriteText(Path.Combine(reader.RunDirectory, RunLayout.Summary), summary.ToJsonString(JsonNumbers.Indented) + "\n");
+        var meta = reader.LoadMeta();
+        meta["manifest"] = FilesystemRunWriter.Manifest(reader.RunDirectory);
+        Numpy.AtomicFile.WriteText(Path.Combine(reader.RunDirectory, RunLayout.Meta), meta.ToJsonString(JsonNumbers.Indented) + "\n");
+    }
+
     /// <summary>Loads trace.npz (or the partial trace of a crashed run).</summary>
     /// <param name="runDirectory">The run directory.</param>
     public static TraceData LoadTrace(string runDirectory) => new FilesystemRunReader(runDirectory).LoadTrace();

@@ -21,7 +21,7 @@ internal static class Dluxshera
     /// <summary>A plugins.json in <paramref name="dir"/> with the shipped plugins plus extra entries.</summary>
     public static string PluginsFile(string dir, params string[] extraEntries)
     {
-        string shipped = string.Join(",\n", new[] { "DluxShera.Artifacts.Filesystem", "DluxShera.TestProblems", "DluxShera.Optimizers", "DluxShera.Curvature", "DluxShera.Shera" }
+        string shipped = string.Join(",\n", new[] { "DluxShera.Artifacts.Filesystem", "DluxShera.TestProblems", "DluxShera.Optimizers", "DluxShera.Curvature", "DluxShera.Shera", "DluxShera.Signals" }
             .Select(n => $$"""    { "id": "{{n}}", "path": {{Json(Path.Combine(RepoPaths.Root, "build", "plugins", n, n + ".dll"))}} }"""));
         string all = string.Join(",\n", new[] { shipped }.Concat(extraEntries));
         string path = Path.Combine(dir, "plugins.json");

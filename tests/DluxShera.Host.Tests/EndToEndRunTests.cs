@@ -70,6 +70,32 @@ public class EndToEndRunTests
         Assert.Equal("file", RunArtifacts.LoadMeta(tmp.Combine("b"))["objective"]!["data"]!["source"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData("png")]
+    [InlineData("svg")]
+    public void Plot_rebuilds_signals_and_figures_from_a_run_directory_copied_elsewhere(string format)
+    {
+        using var tmp = RepoPaths.Temp();
+        var r = Dluxshera.Invoke("run", RepoPaths.Example("quickstart.json"), "--quiet", "--out", tmp.Path, "--plugins", RepoPaths.PluginsJson,
+            "--set", "run.id=src", "--set", "run.uncertainty=false", "--set", "optimizer.options.num_steps=5");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.True(RunArtifacts.LoadSummary(tmp.Combine("src"))["has_signals"]!.GetValue<bool>());
+        Assert.True(File.Exists(tmp.Combine("src", "figures", "signals_grid.png")));
+
+        // Copy only the artifacts (no figures, no signals) to another place and rebuild them there.
+        string copy = tmp.Combine("elsewhere", "copy");
+        Directory.CreateDirectory(copy);
+        foreach (string f in new[] { "trace.npz", "meta.json", "summary.json" }) File.Copy(tmp.Combine("src", f), Path.Combine(copy, f));
+        var plot = Dluxshera.Invoke("plot", copy, "--format", format, "--plugins", RepoPaths.PluginsJson);
+        Assert.True(plot.ExitCode == 0, plot.ToString());
+        Assert.True(File.Exists(Path.Combine(copy, "signals.npz")));
+        Assert.Contains(Directory.GetFiles(Path.Combine(copy, "figures")), f => f.EndsWith($"separation_error.{format}"));
+        var signals = new FilesystemRunReader(copy).LoadArrays("signals.npz")!;
+        Assert.Equal([6], signals["binary.separation_error_uas"].Shape);
+        Assert.True(signals.ContainsKey("_signals_meta_json"));
+        Assert.True(RunArtifacts.LoadSummary(copy)["has_signals"]!.GetValue<bool>());
+    }
+
     [Fact]
     public void Simulate_refuses_an_objective_that_does_not_simulate()
     {

@@ -83,6 +83,25 @@ public static class CommandLine
         }));
         root.Subcommands.Add(simulate);
 
+        var plot = new Command("plot", "Rebuild signals.npz and the figures of a run from its artifacts alone.");
+        var plotRunDir = new Argument<string>("run_dir") { Description = "a run directory" };
+        var formatOption = new Option<string>("--format") { Description = "png or svg", DefaultValueFactory = _ => "png" };
+        var recipeOption = new Option<string?>("--recipe") { Description = "signal recipe (default: shera for SHERA runs, else generic)" };
+        plot.Arguments.Add(plotRunDir);
+        plot.Options.Add(formatOption);
+        plot.Options.Add(recipeOption);
+        plot.SetAction(p => Guarded(stderr, () =>
+        {
+            using var host = Workbench.Build(p.GetValue(pluginsOption), p.GetValue(verboseOption));
+            foreach (string file in SignalProducer.Produce(host.Services.GetRequiredService<Components.ComponentCatalog>(),
+                p.GetValue(plotRunDir)!, p.GetValue(recipeOption), p.GetValue(formatOption)!))
+            {
+                stdout.WriteLine(file);
+            }
+            return ExitCodes.Ok;
+        }));
+        root.Subcommands.Add(plot);
+
         var inspect = new Command("inspect", "Show a run directory: status, losses, the IndexMap and the artifacts present.");
         var runDirArgument = new Argument<string>("run_dir") { Description = "a run directory" };
         inspect.Arguments.Add(runDirArgument);

@@ -120,6 +120,18 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
             var final = result is not null ? new Checkpoint(result.FinalTheta, result.FinalStep, result.FinalLoss)
                 : trace.LastStep >= 0 ? new Checkpoint(trace.LastTheta, trace.LastStep, trace.LastLoss) : null;
             writer.Complete(summary, best, final);
+            if (spec.Run.Figures && File.Exists(Path.Combine(writer.RunDirectory, RunLayout.Meta)))
+            {
+                try
+                {
+                    SignalProducer.Produce(catalog, writer.RunDirectory, spec.Run.Signals, "png");
+                }
+                catch (Exception e) when (e is BadInputException or ArtifactException or IOException or InvalidOperationException or ArgumentException)
+                {
+                    // Figures are a convenience: the run's artifacts stand without them.
+                    stderr.WriteLine($"dluxshera: warning: signals and figures were not made: {e.Message} (run 'dluxshera plot {writer.RunDirectory}' to retry)");
+                }
+            }
 
             bool ok = summary["status"]!.GetValue<string>() == "ok";
             if (!request.Quiet) PrintSummary(stdout, writer.RunDirectory, summary);
@@ -151,6 +163,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
                 ["theta_map_id"] = "identity",
                 ["theta_map_hash"] = null,
                 ["index_map"] = IndexMapJson(indexMap),
+                ["truth"] = TruthJson(objective.Component),
             },
             ["objective"] = objectiveBlock,
             ["optimizer"] = optimizerBlock,
@@ -165,6 +178,14 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
             },
             ["environment"] = Provenance.Environment(plugins.Loaded),
         };
+    }
+
+    private static JsonNode? TruthJson(IObjective objective)
+    {
+        var truth = new double[objective.IndexMap.Dimension];
+        return objective is ITruthProvider provider && provider.TryGetTruth(truth)
+            ? new JsonArray(truth.Select(JsonNumbers.Number).ToArray())
+            : null;
     }
 
     /// <summary>The IndexMap as meta.json stores it.</summary>

@@ -44,6 +44,12 @@ public sealed class RunSettings : IValidatableOptions
     /// (central differences of the exact gradient, 2·D evaluations) and write them to summary.json.</summary>
     public bool Uncertainty { get; set; }
 
+    /// <summary>After the run, build signals (signals.npz) and figures (figures/*.png) from the artifacts.</summary>
+    public bool Figures { get; set; } = true;
+
+    /// <summary>The signal recipe; null chooses from the objective (shera for SHERA runs, else generic).</summary>
+    public string? Signals { get; set; }
+
     /// <summary>Master seed; every random consumer derives its own seed from it.</summary>
     public ulong Seed { get; set; }
 

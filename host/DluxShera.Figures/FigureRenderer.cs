@@ -1,0 +1,184 @@
+using System.Globalization;
+using DluxShera.Contracts;
+using ScottPlot;
+using SkiaSharp;
+
+namespace DluxShera.Figures;
+
+/// <summary>
+/// Renders signal panels headless to PNG or SVG with ScottPlot 5: one axis per panel (several signals
+/// overlaid, vector signals as components, a summary curve, or both), titles carrying the final value, and a
+/// grid image of all panels. Uses the DejaVu Sans font shipped beside this assembly, so no system font is needed.
+/// </summary>
+public static class FigureRenderer
+{
+    private const string FontName = "DejaVu Sans (DluxShera)";
+    private static readonly Lazy<bool> FontsLoaded = new(LoadFonts);
+
+    private static bool LoadFonts()
+    {
+        string dir = Path.Combine(AppContext.BaseDirectory, "Fonts");
+        string regular = Path.Combine(Path.GetDirectoryName(typeof(FigureRenderer).Assembly.Location)!, "Fonts", "DejaVuSans.ttf");
+        if (!File.Exists(regular)) regular = Path.Combine(dir, "DejaVuSans.ttf");
+        string bold = Path.Combine(Path.GetDirectoryName(regular)!, "DejaVuSans-Bold.ttf");
+        if (!File.Exists(regular)) return false;
+        Fonts.AddFontFile(FontName, regular, bold: false, italic: false);
+        if (File.Exists(bold)) Fonts.AddFontFile(FontName, bold, bold: true, italic: false);
+        Fonts.Default = FontName;
+        return true;
+    }
+
+    /// <summary>Renders every panel to <c>panel_NN_&lt;slug&gt;.&lt;ext&gt;</c> and, for PNG, a grid <c>signals_grid.png</c>.</summary>
+    /// <param name="set">The signals and panels.</param>
+    /// <param name="directory">The figures directory.</param>
+    /// <param name="format"><c>png</c> or <c>svg</c>.</param>
+    /// <param name="width">Panel width (pixels).</param>
+    /// <param name="height">Panel height (pixels).</param>
+    /// <returns>The files written.</returns>
+    public static IReadOnlyList<string> RenderPanels(SignalSet set, string directory, string format, int width = 640, int height = 400)
+    {
+        _ = FontsLoaded.Value;
+        Directory.CreateDirectory(directory);
+        var files = new List<string>();
+        var byName = set.Signals.ToDictionary(s => s.Name);
+        var pngs = new List<byte[]>();
+        for (int i = 0; i < set.Panels.Count; i++)
+        {
+            var panel = set.Panels[i];
+            var plot = PanelPlot(panel, byName);
+            string file = Path.Combine(directory, $"panel_{i:00}_{Slug(panel.Title)}.{format}");
+            Save(plot, file, format, width, height);
+            files.Add(file);
+            if (format == "png") pngs.Add(File.ReadAllBytes(file));
+        }
+        if (format == "png" && pngs.Count > 0)
+        {
+            string grid = Path.Combine(directory, "signals_grid.png");
+            ComposeGrid(pngs, grid, columns: Math.Min(3, pngs.Count), width, height);
+            files.Add(grid);
+        }
+        return files;
+    }
+
+    /// <summary>One panel as a ScottPlot plot.</summary>
+    /// <param name="panel">The panel.</param>
+    /// <param name="signals">Signals by name.</param>
+    public static Plot PanelPlot(PanelSpec panel, IReadOnlyDictionary<string, Signal> signals)
+    {
+        var plot = new Plot();
+        string unit = "";
+        var finals = new List<string>();
+        var palette = new ScottPlot.Palettes.Category10();
+        int colour = 0;
+        foreach (string name in panel.Signals)
+        {
+            if (!signals.TryGetValue(name, out var s)) continue;
+            unit = s.Unit;
+            int t = s.Shape[0], k = s.Shape.Length > 1 ? s.Shape[1] : 1;
+            var xs = Enumerable.Range(0, t).Select(i => (double)i).ToArray();
+            bool components = k == 1 || panel.Mode is VectorMode.Components or VectorMode.Hybrid;
+            bool summary = k > 1 && panel.Mode is VectorMode.Summary or VectorMode.Hybrid;
+            var shown = Enumerable.Range(0, k).ToList();
+            if (k > 1 && panel.Mode == VectorMode.Hybrid)
+            {
+                shown = shown.OrderByDescending(c => Math.Abs(s.Values[(t - 1) * k + c])).Take(panel.TopN).Order().ToList();
+            }
+            if (components)
+            {
+                foreach (int c in shown)
+                {
+                    var (px, ys) = Points(xs, Enumerable.Range(0, t).Select(i => s.Values[i * k + c]), panel.LogY);
+                    var line = plot.Add.ScatterLine(px, ys, palette.GetColor(colour++));
+                    line.LegendText = k == 1 ? Short(name) : $"{Short(name)}[{c}]";
+                    line.LineWidth = 1.5f;
+                }
+            }
+            if (summary)
+            {
+                var (px, ys) = Points(xs, Enumerable.Range(0, t).Select(i => Summarise(s.Values.AsSpan(i * k, k), panel.Statistic)), panel.LogY);
+                var line = plot.Add.ScatterLine(px, ys, palette.GetColor(colour++));
+                line.LegendText = $"{Short(name)} {panel.Statistic.ToString().ToLowerInvariant()}";
+                line.LineWidth = 2.5f;
+            }
+            double last = k == 1 ? s.Values[t - 1] : Summarise(s.Values.AsSpan((t - 1) * k, k), panel.Statistic);
+            finals.Add($"{Short(name)} {Format(last)}");
+        }
+        if (panel.LogY)
+        {
+            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+            {
+                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+                IntegerTicksOnly = true, // decades only: 1e3, 1e4, …
+                LabelFormatter = y => Format(Math.Pow(10, y)),
+            };
+        }
+        plot.Title($"{panel.Title}\nfinal: {string.Join(", ", finals)}", size: 13);
+        plot.XLabel("step");
+        plot.YLabel(unit.Length > 0 ? unit : "value");
+        // One line needs no legend (the title names it); several get a legend beside the axes, never over the data.
+        if (plot.GetPlottables().Count() > 1) plot.ShowLegend(Edge.Right);
+        else plot.HideLegend();
+        return plot;
+    }
+
+    // Finite points only; on a log axis, positive values only (a zero step norm at step 0 has no logarithm).
+    private static (double[] X, double[] Y) Points(double[] xs, IEnumerable<double> values, bool log)
+    {
+        var pairs = xs.Zip(values).Where(p => double.IsFinite(p.Second) && (!log || p.Second > 0)).ToArray();
+        if (pairs.Length == 0) return ([0.0], [0.0]);
+        return (pairs.Select(p => p.First).ToArray(), pairs.Select(p => log ? Math.Log10(p.Second) : p.Second).ToArray());
+    }
+
+    /// <summary>RMS, Euclidean norm or mean absolute value of one row.</summary>
+    /// <param name="row">The components.</param>
+    /// <param name="statistic">Which statistic.</param>
+    public static double Summarise(ReadOnlySpan<double> row, SummaryStatistic statistic)
+    {
+        double sum = 0, abs = 0;
+        foreach (double v in row)
+        {
+            sum += v * v;
+            abs += Math.Abs(v);
+        }
+        return statistic switch
+        {
+            SummaryStatistic.Norm => Math.Sqrt(sum),
+            SummaryStatistic.MeanAbs => abs / row.Length,
+            _ => Math.Sqrt(sum / row.Length),
+        };
+    }
+
+    private static string Short(string name) => name.Contains('.') ? name[(name.LastIndexOf('.') + 1)..] : name;
+
+    private static string Format(double v) => Math.Abs(v) is >= 1e-3 and < 1e5 or 0
+        ? v.ToString("0.####", CultureInfo.InvariantCulture)
+        : v.ToString("0.###E+0", CultureInfo.InvariantCulture);
+
+    private static string Slug(string title) =>
+        new string(title.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : '_').ToArray()).Trim('_');
+
+    private static void Save(Plot plot, string file, string format, int width, int height)
+    {
+        string temp = file + ".tmp";
+        if (format == "svg") plot.SaveSvg(temp, width, height);
+        else plot.SavePng(temp, width, height);
+        File.Move(temp, file, overwrite: true);
+    }
+
+    private static void ComposeGrid(IReadOnlyList<byte[]> pngs, string file, int columns, int width, int height)
+    {
+        int rows = (pngs.Count + columns - 1) / columns;
+        using var surface = SKSurface.Create(new SKImageInfo(columns * width, rows * height));
+        surface.Canvas.Clear(SKColors.White);
+        for (int i = 0; i < pngs.Count; i++)
+        {
+            using var image = SKBitmap.Decode(pngs[i]);
+            surface.Canvas.DrawBitmap(image, i % columns * width, i / columns * height);
+        }
+        using var snapshot = surface.Snapshot();
+        using var data = snapshot.Encode(SKEncodedImageFormat.Png, 100);
+        string temp = file + ".tmp";
+        File.WriteAllBytes(temp, data.ToArray());
+        File.Move(temp, file, overwrite: true);
+    }
+}

@@ -1,0 +1,73 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using DluxShera.Artifacts;
+using DluxShera.Contracts;
+using DluxShera.Figures;
+using DluxShera.Host.Components;
+using DluxShera.Numpy;
+
+namespace DluxShera.Host.Runs;
+
+/// <summary>
+/// Builds a run's signals from its artifacts alone (trace.npz + meta.json) with a <c>signals:</c> recipe, writes
+/// <c>signals.npz</c> (one array per signal, units in the names, plus a JSON metadata entry) and the figures.
+/// Used by <c>run</c> (by default) and by <c>plot</c>.
+/// </summary>
+public static class SignalProducer
+{
+    /// <summary>The metadata entry of signals.npz: UTF-8 JSON bytes (<c>bytes(a).decode()</c> in numpy).</summary>
+    public const string MetadataEntry = "_signals_meta_json";
+
+    /// <summary>Produces signals and figures for <paramref name="runDirectory"/>.</summary>
+    /// <param name="catalog">Registered components (the recipes).</param>
+    /// <param name="runDirectory">The run directory.</param>
+    /// <param name="recipe">A recipe name, or null to choose from meta.json (shera for SHERA runs, else generic).</param>
+    /// <param name="format"><c>png</c> or <c>svg</c>.</param>
+    /// <returns>The files written.</returns>
+    public static IReadOnlyList<string> Produce(ComponentCatalog catalog, string runDirectory, string? recipe, string format)
+    {
+        if (format is not "png" and not "svg") throw new BadInputException($"--format '{format}': expected png or svg.");
+        var reader = new FilesystemRunReader(runDirectory);
+        var meta = reader.LoadMeta();
+        var trace = reader.LoadTrace();
+        string objective = meta["objective"]?["name"]?.GetValue<string>() ?? "";
+        string name = recipe ?? (objective.StartsWith("shera.", StringComparison.Ordinal) && catalog.Has(ComponentKinds.Signals, "shera") ? "shera" : "generic");
+        ISignalRecipe built;
+        try
+        {
+            built = catalog.Create<ISignalRecipe>(ComponentKinds.Signals, new ComponentReference { Name = name }, "recipe");
+        }
+        catch (ComponentOptionsException e)
+        {
+            throw new BadInputException(e.Message, e);
+        }
+        var set = built.Build(new SignalContext { Trace = trace, Meta = meta });
+
+        var arrays = new Dictionary<string, NdArray>();
+        foreach (var s in set.Signals) arrays[s.Name] = new NdArray(s.Values, s.Shape);
+        var description = new JsonObject
+        {
+            ["recipe"] = name,
+            ["signals"] = new JsonArray(set.Signals.Select(s => (JsonNode)new JsonObject
+            {
+                ["name"] = s.Name,
+                ["unit"] = s.Unit,
+                ["shape"] = new JsonArray(s.Shape.Select(d => (JsonNode)d).ToArray()),
+            }).ToArray()),
+            ["panels"] = new JsonArray(set.Panels.Select(p => (JsonNode)new JsonObject
+            {
+                ["title"] = p.Title,
+                ["signals"] = new JsonArray(p.Signals.Select(x => (JsonNode)x).ToArray()),
+                ["mode"] = p.Mode.ToString().ToLowerInvariant(),
+                ["log_y"] = p.LogY,
+            }).ToArray()),
+        };
+        arrays[MetadataEntry] = new NdArray(Encoding.UTF8.GetBytes(description.ToJsonString()), Encoding.UTF8.GetByteCount(description.ToJsonString()));
+        string signalsFile = Path.Combine(reader.RunDirectory, RunLayout.Signals);
+        NpzFile.Save(signalsFile, arrays);
+        var files = new List<string> { signalsFile };
+        files.AddRange(FigureRenderer.RenderPanels(set, Path.Combine(reader.RunDirectory, RunLayout.Figures), format));
+        RunArtifacts.RecordAddedArtifacts(reader.RunDirectory);
+        return files;
+    }
+}
