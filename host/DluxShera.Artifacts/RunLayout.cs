@@ -36,6 +36,9 @@ public static class RunLayout
     /// <summary>Curvature diagonal.</summary>
     public const string Curvature = "curvature.npz";
 
+    /// <summary>Data, model at the best point and variance of an image objective.</summary>
+    public const string Images = "images.npz";
+
     /// <summary>Sampler draws.</summary>
     public const string Samples = "samples.npz";
 

@@ -182,3 +182,49 @@ public static class FigureRenderer
         File.Move(temp, file, overwrite: true);
     }
 }
+
+/// <summary>Data / model / residual / z-score comparison of an image fit, with the reduced χ² in the title.</summary>
+public static class ImageComparison
+{
+    /// <summary>Renders the four images side by side into the PNG <paramref name="file"/> (ScottPlot's multiplot writes PNG only).</summary>
+    /// <param name="data">Data (rows × cols).</param>
+    /// <param name="model">Model.</param>
+    /// <param name="variance">Variance.</param>
+    /// <param name="rows">Rows.</param>
+    /// <param name="cols">Columns.</param>
+    /// <param name="parameters">Number of fitted parameters (for the degrees of freedom).</param>
+    /// <param name="file">Output file.</param>
+    /// <returns>The reduced χ².</returns>
+    public static double Render(double[] data, double[] model, double[] variance, int rows, int cols, int parameters, string file)
+    {
+        var residual = data.Zip(model, (d, m) => d - m).ToArray();
+        var z = residual.Zip(variance, (r, v) => r / Math.Sqrt(v)).ToArray();
+        double chi2 = z.Sum(x => x * x) / Math.Max(1, data.Length - parameters);
+        var multiplot = new ScottPlot.Multiplot();
+        multiplot.AddPlots(4);
+        multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
+        Panel(multiplot.GetPlot(0), data, rows, cols, "data (photons)");
+        Panel(multiplot.GetPlot(1), model, rows, cols, "model (photons)");
+        Panel(multiplot.GetPlot(2), residual, rows, cols, "data − model (photons)");
+        Panel(multiplot.GetPlot(3), z, rows, cols, $"z-score, reduced χ² = {chi2.ToString("0.000", CultureInfo.InvariantCulture)}");
+        string temp = file + ".tmp";
+        multiplot.SavePng(temp, 1800, 480);
+        File.Move(temp, file, overwrite: true);
+        return chi2;
+    }
+
+    private static void Panel(Plot plot, double[] values, int rows, int cols, string title)
+    {
+        var grid = new double[rows, cols];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < cols; c++) grid[rows - 1 - r, c] = values[r * cols + c];
+        }
+        var heatmap = plot.Add.Heatmap(grid);
+        heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
+        plot.Add.ColorBar(heatmap);
+        plot.Title(title, size: 13);
+        plot.XLabel("x (pixel)");
+        plot.YLabel("y (pixel)");
+    }
+}

@@ -10,7 +10,7 @@ namespace DluxShera.Shera;
 /// (fixed variance) or Poisson negative log-likelihood of the detector image plus Gaussian priors; the
 /// gradient is exact (reverse mode through the optics). Simulated data are seeded and recorded.
 /// </summary>
-public sealed class SheraObjective : IResidualObjective, IPerObservationObjective, ISimulatingObjective, ITruthProvider, IThetaDecoder
+public sealed class SheraObjective : IResidualObjective, IPerObservationObjective, ISimulatingObjective, IImageObjective, ITruthProvider, IThetaDecoder
 {
     private readonly SheraOptions _options;
     private readonly OpticalModel _model;
@@ -92,6 +92,21 @@ public sealed class SheraObjective : IResidualObjective, IPerObservationObjectiv
 
     /// <inheritdoc/>
     public double? KnownMinimum => null;
+
+    /// <inheritdoc/>
+    public int ImageWidth => _model.Config.PsfNpix;
+
+    /// <inheritdoc/>
+    public int ImageHeight => _model.Config.PsfNpix;
+
+    /// <inheritdoc/>
+    public void Images(ReadOnlySpan<double> theta, Span<double> data, Span<double> model, Span<double> variance)
+    {
+        _model.Forward(ToParameters(theta)).CopyTo(model);
+        _lastTheta = theta.ToArray();
+        _data.CopyTo(data);
+        _variance.CopyTo(variance);
+    }
 
     /// <inheritdoc/>
     public bool IsSimulated => _options.Data.Source == "simulate";

@@ -119,6 +119,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
             var best = trace.BestStep >= 0 ? new Checkpoint(result?.BestTheta ?? trace.BestTheta, result?.BestStep ?? trace.BestStep, result?.BestLoss ?? trace.BestLoss) : null;
             var final = result is not null ? new Checkpoint(result.FinalTheta, result.FinalStep, result.FinalLoss)
                 : trace.LastStep >= 0 ? new Checkpoint(trace.LastTheta, trace.LastStep, trace.LastLoss) : null;
+            if (objective.Component is IImageObjective imaging && best is not null) WriteImages(writer, imaging, best.Theta);
             writer.Complete(summary, best, final);
             if (spec.Run.Figures && File.Exists(Path.Combine(writer.RunDirectory, RunLayout.Meta)))
             {
@@ -178,6 +179,22 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
             },
             ["environment"] = Provenance.Environment(plugins.Loaded),
         };
+    }
+
+    // Data, model at the best point and variance, for the image-comparison figure (rebuilt by `plot`).
+    private static void WriteImages(IRunWriter writer, IImageObjective objective, double[] theta)
+    {
+        int rows = objective.ImageHeight, cols = objective.ImageWidth;
+        var data = new double[rows * cols];
+        var model = new double[rows * cols];
+        var variance = new double[rows * cols];
+        objective.Images(theta, data, model, variance);
+        writer.WriteArrays(RunLayout.Images, new Dictionary<string, NdArray>
+        {
+            ["data"] = new(data, rows, cols),
+            ["model"] = new(model, rows, cols),
+            ["variance"] = new(variance, rows, cols),
+        });
     }
 
     private static JsonNode? TruthJson(IObjective objective)

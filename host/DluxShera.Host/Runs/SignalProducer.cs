@@ -67,6 +67,14 @@ public static class SignalProducer
         NpzFile.Save(signalsFile, arrays);
         var files = new List<string> { signalsFile };
         files.AddRange(FigureRenderer.RenderPanels(set, Path.Combine(reader.RunDirectory, RunLayout.Figures), format));
+        if (reader.LoadArrays(RunLayout.Images) is { } images)
+        {
+            var data = images["data"];
+            string comparison = Path.Combine(reader.RunDirectory, RunLayout.Figures, "image_comparison.png");
+            ImageComparison.Render(data.ToDoubles(), images["model"].ToDoubles(), images["variance"].ToDoubles(), data.Shape[0], data.Shape[1],
+                trace.Dimension, comparison);
+            files.Add(comparison);
+        }
         RunArtifacts.RecordAddedArtifacts(reader.RunDirectory);
         return files;
     }

@@ -1,0 +1,21 @@
+namespace DluxShera.Contracts;
+
+/// <summary>
+/// An objective whose data are an image (a detector frame): it can return the data, the model and the variance
+/// at a θ, for data / model / residual / z-score figures. Added in contract 1.1.
+/// </summary>
+public interface IImageObjective : IObjective
+{
+    /// <summary>Image width (columns).</summary>
+    int ImageWidth { get; }
+
+    /// <summary>Image height (rows).</summary>
+    int ImageHeight { get; }
+
+    /// <summary>Writes the data, the model at <paramref name="theta"/> and the per-pixel variance (row-major).</summary>
+    /// <param name="theta">θ.</param>
+    /// <param name="data">Receives the data.</param>
+    /// <param name="model">Receives the model image.</param>
+    /// <param name="variance">Receives the variance.</param>
+    void Images(ReadOnlySpan<double> theta, Span<double> data, Span<double> model, Span<double> variance);
+}
