@@ -32,26 +32,7 @@ public class GradientTests(ITestOutputHelper output)
         theta[2] += 0.03;                // x
         theta[3] -= 0.02;                // y
         for (int k = 7; k < d; k++) theta[k] = 3.0 * Math.Sin(k); // Zernikes (nm)
-        var g = new double[d];
-        objective.Evaluate(theta, g);
-        var scratch = new double[d];
-        double[] steps = [1e-4, 1e-3, 1e-4, 1e-4, 1e-5, 1e-5, 1e-6, 1e-2, 1e-2, 1e-2, 1e-2, 1e-2, 1e-2, 1e-2, 1e-2];
-        for (int k = 0; k < d; k++)
-        {
-            double Diff(double h)
-            {
-                var plus = (double[])theta.Clone();
-                var minus = (double[])theta.Clone();
-                plus[k] += h;
-                minus[k] -= h;
-                return (objective.Evaluate(plus, scratch) - objective.Evaluate(minus, scratch)) / (2 * h);
-            }
-            double h0 = steps[k];
-            double fd = (4 * Diff(h0 / 2) - Diff(h0)) / 3; // Richardson: O(h⁴)
-            double rel = Math.Abs(fd - g[k]) / Math.Max(Math.Abs(g[k]), 1e-3);
-            output.WriteLine($"{objective.IndexMap.Entries.First(e => k >= e.Start && k < e.Stop).Name}[{k}]: analytic {g[k]:E6}  differences {fd:E6}  rel {rel:E1}");
-            Assert.True(rel <= 1e-6, $"θ[{k}]: analytic {g[k]:R}, differences {fd:R}, relative error {rel:E2}");
-        }
+        SheraTestModels.AssertGradientMatchesDifferences(objective, theta, [1e-4, 1e-3, 1e-4, 1e-4, 1e-5, 1e-5, 1e-6], output.WriteLine);
     }
 }
 
@@ -86,18 +67,10 @@ public class ResidualCapabilityTests
         for (int i = 0; i < n; i++) worst = Math.Max(worst, Math.Abs((rp[i] - rm[i]) / (2 * h) - jv[i]));
         Assert.True(worst <= 1e-5 * scale, $"JVP vs differences: {worst / scale:E2}");
 
+        SheraTestModels.AssertForwardMatchesReverse(objective, theta);
         var u = Enumerable.Range(0, n).Select(i => Math.Sin(0.37 * i)).ToArray();
         var jtu = new double[d];
         objective.VectorJacobianProduct(theta, u, jtu);
-        for (int k = 0; k < d; k++)
-        {
-            var e = new double[d];
-            e[k] = 1;
-            var je = new double[n];
-            objective.JacobianVectorProduct(theta, e, je);
-            double l = je.Zip(u, (a, b) => a * b).Sum();
-            Assert.True(Math.Abs(l - jtu[k]) <= 1e-9 * Math.Max(Math.Abs(l), 1e-6), $"θ[{k}]: ⟨J e_k, u⟩ = {l:R}, (Jᵀu)_k = {jtu[k]:R}");
-        }
         double left = jv.Zip(u, (a, b) => a * b).Sum(), right = jtu.Zip(v, (a, b) => a * b).Sum();
         Assert.Equal(left, right, Math.Abs(left) * 1e-10);
     }

@@ -75,39 +75,7 @@ public class ThreePlaneTests(ITestOutputHelper output)
         theta[1] += 0.5;
         theta[2] += 0.03;
         for (int k = 7; k < d; k++) theta[k] = 3.0 * Math.Sin(k);
-        var g = new double[d];
-        objective.Evaluate(theta, g);
-        var scratch = new double[d];
-        double[] steps = [1e-4, 1e-3, 1e-4, 1e-4, 1e-5, 1e-5, 1e-6];
-        for (int k = 0; k < d; k++)
-        {
-            double h0 = k < steps.Length ? steps[k] : 1e-2;
-            double Diff(double h)
-            {
-                var plus = (double[])theta.Clone();
-                var minus = (double[])theta.Clone();
-                plus[k] += h;
-                minus[k] -= h;
-                return (objective.Evaluate(plus, scratch) - objective.Evaluate(minus, scratch)) / (2 * h);
-            }
-            double fd = (4 * Diff(h0 / 2) - Diff(h0)) / 3;
-            double rel = Math.Abs(fd - g[k]) / Math.Max(Math.Abs(g[k]), 1e-3);
-            Assert.True(rel <= 1e-6, $"θ[{k}]: analytic {g[k]:R}, differences {fd:R}, relative error {rel:E2}");
-        }
-
-        // Forward mode agrees with reverse mode: ⟨J e_k, u⟩ = (Jᵀu)_k.
-        int n = objective.ResidualCount;
-        var u = Enumerable.Range(0, n).Select(i => Math.Sin(0.37 * i)).ToArray();
-        var jtu = new double[d];
-        objective.VectorJacobianProduct(theta, u, jtu);
-        for (int k = 0; k < d; k++)
-        {
-            var e = new double[d];
-            e[k] = 1;
-            var je = new double[n];
-            objective.JacobianVectorProduct(theta, e, je);
-            double l = je.Zip(u, (a, b) => a * b).Sum();
-            Assert.True(Math.Abs(l - jtu[k]) <= 1e-9 * Math.Max(Math.Abs(l), 1e-6), $"θ[{k}]: ⟨J e_k, u⟩ = {l:R}, (Jᵀu)_k = {jtu[k]:R}");
-        }
+        SheraTestModels.AssertGradientMatchesDifferences(objective, theta, [1e-4, 1e-3, 1e-4, 1e-4, 1e-5, 1e-5, 1e-6]);
+        SheraTestModels.AssertForwardMatchesReverse(objective, theta);
     }
 }

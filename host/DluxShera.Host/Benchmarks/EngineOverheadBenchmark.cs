@@ -115,27 +115,6 @@ public static class EngineOverheadBenchmark
         public IReadOnlyDictionary<string, object?> Describe() => new Dictionary<string, object?> { ["name"] = Name };
     }
 
-    private sealed class DiscardingSink : ITraceSink, IRunArtifacts
-    {
-        public static readonly DiscardingSink Instance = new();
-
-        public void Append(in TraceRow row)
-        {
-        }
-
-        public void RecordGradient(int step, ReadOnlySpan<double> gradient)
-        {
-        }
-
-        public void WriteArrays(string fileName, IReadOnlyDictionary<string, NdArray> arrays)
-        {
-        }
-
-        public void AppendDiagnostics(JsonObject line)
-        {
-        }
-    }
-
     private sealed class NoComponents : IComponentResolver
     {
         public static readonly NoComponents Instance = new();

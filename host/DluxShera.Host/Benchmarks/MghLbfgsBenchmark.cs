@@ -45,8 +45,8 @@ public static class MghLbfgsBenchmark
             {
                 Objective = objective,
                 InitialTheta = theta0,
-                Trace = NullTrace.Instance,
-                Artifacts = NullTrace.Instance,
+                Trace = DiscardingSink.Instance,
+                Artifacts = DiscardingSink.Instance,
                 Progress = new SilentProgress(),
                 Components = catalog,
             });
@@ -59,26 +59,5 @@ public static class MghLbfgsBenchmark
             o.WriteLine($"| {p} | {objective.Name[7..]} | {objective.IndexMap.Dimension} | {string.Join(" / ", known.Select(F))} | {F(result.BestLoss)} | {result.Evaluations} | {scipyF} | {scipyN} | {ratio} |");
         }
         return ExitCodes.Ok;
-    }
-
-    private sealed class NullTrace : ITraceSink, IRunArtifacts
-    {
-        public static readonly NullTrace Instance = new();
-
-        public void Append(in TraceRow row)
-        {
-        }
-
-        public void RecordGradient(int step, ReadOnlySpan<double> gradient)
-        {
-        }
-
-        public void WriteArrays(string fileName, IReadOnlyDictionary<string, NdArray> arrays)
-        {
-        }
-
-        public void AppendDiagnostics(JsonObject line)
-        {
-        }
     }
 }
