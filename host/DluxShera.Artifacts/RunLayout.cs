@@ -39,6 +39,9 @@ public static class RunLayout
     /// <summary>Data, model at the best point and variance of an image objective.</summary>
     public const string Images = "images.npz";
 
+    /// <summary>The loss Hessian at the best point (<c>hessian</c>, <c>theta</c>), with <c>run.uncertainty</c>.</summary>
+    public const string Fisher = "fisher.npz";
+
     /// <summary>Sampler draws.</summary>
     public const string Samples = "samples.npz";
 

@@ -93,6 +93,16 @@ public static class FigureRenderer
                     line.LineWidth = 1.5f;
                 }
             }
+            if (s.Truth is { } truth && components && !panel.LogY)
+            {
+                foreach (int c in shown)
+                {
+                    var truthLine = plot.Add.HorizontalLine(truth[c]);
+                    truthLine.LinePattern = LinePattern.Dashed;
+                    truthLine.Color = Colors.Black.WithAlpha(0.6);
+                    truthLine.LineWidth = 1;
+                }
+            }
             if (summary)
             {
                 var (px, ys) = Points(xs, Enumerable.Range(0, t).Select(i => Summarise(s.Values.AsSpan(i * k, k), panel.Statistic)), panel.LogY);
@@ -226,5 +236,58 @@ public static class ImageComparison
         plot.Title(title, size: 13);
         plot.XLabel("x (pixel)");
         plot.YLabel("y (pixel)");
+    }
+}
+
+/// <summary>The curvature at the best point: correlation matrix image and eigenvalue spectrum.</summary>
+public static class CurvatureFigures
+{
+    /// <summary>Renders <c>fisher_correlation.png</c> and <c>eigen_spectrum.png</c>.</summary>
+    /// <param name="hessian">D×D row-major (symmetric).</param>
+    /// <param name="dimension">D.</param>
+    /// <param name="eigenvalues">Its eigenvalues (any order).</param>
+    /// <param name="directory">The figures directory.</param>
+    /// <returns>The files written.</returns>
+    public static IReadOnlyList<string> Render(double[] hessian, int dimension, double[] eigenvalues, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var correlation = new double[dimension, dimension];
+        for (int i = 0; i < dimension; i++)
+        {
+            for (int j = 0; j < dimension; j++)
+            {
+                double scale = Math.Sqrt(Math.Abs(hessian[i * dimension + i] * hessian[j * dimension + j]));
+                correlation[i, j] = scale > 0 ? hessian[i * dimension + j] / scale : 0;
+            }
+        }
+        var matrix = new Plot();
+        var heatmap = matrix.Add.Heatmap(correlation);
+        heatmap.Colormap = new ScottPlot.Colormaps.MellowRainbow();
+        heatmap.ManualRange = new ScottPlot.Range(-1, 1);
+        matrix.Add.ColorBar(heatmap);
+        matrix.Title("Hessian at the best point, normalised: H_ij / √(H_ii H_jj)", size: 13);
+        matrix.XLabel("θ index");
+        matrix.YLabel("θ index");
+        string matrixFile = Path.Combine(directory, "fisher_correlation.png");
+        matrix.SavePng(matrixFile, 640, 560);
+
+        var sorted = eigenvalues.OrderByDescending(v => v).ToArray();
+        var spectrum = new Plot();
+        var xs = Enumerable.Range(0, sorted.Length).Select(i => (double)i).ToArray();
+        var ys = sorted.Select(v => Math.Log10(Math.Max(Math.Abs(v), 1e-300))).ToArray();
+        var points = spectrum.Add.Scatter(xs, ys);
+        points.LegendText = "|eigenvalue|";
+        spectrum.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            IntegerTicksOnly = true,
+            LabelFormatter = y => Math.Pow(10, y).ToString("0E+0", CultureInfo.InvariantCulture),
+        };
+        double condition = sorted[0] / Math.Max(Math.Abs(sorted[^1]), 1e-300);
+        spectrum.Title($"Hessian eigenvalue spectrum, condition number {condition.ToString("0.0E+0", CultureInfo.InvariantCulture)}", size: 13);
+        spectrum.XLabel("mode (descending)");
+        spectrum.YLabel("eigenvalue");
+        string spectrumFile = Path.Combine(directory, "eigen_spectrum.png");
+        spectrum.SavePng(spectrumFile, 640, 400);
+        return [matrixFile, spectrumFile];
     }
 }

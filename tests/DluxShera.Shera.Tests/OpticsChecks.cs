@@ -90,3 +90,42 @@ public class OpticsChecks(ITestOutputHelper output)
         for (int i = 0; i < binary.Length; i++) Assert.True(Math.Abs(binary[i] - (fa * psfA[i] + fb * psfB[i])) <= 1e-12 * peak);
     }
 }
+
+public class DiffractivePupilTests
+{
+    [Fact]
+    public void A_user_npy_map_is_resampled_onto_the_pupil_and_changes_the_psf()
+    {
+        using var tmp = RepoPaths.Temp();
+        string path = tmp.Combine("pupil.npy");
+        var map = new double[40 * 40];
+        for (int r = 0; r < 40; r++)
+        {
+            for (int c = 0; c < 40; c++) map[r * 40 + c] = (r / 5 + c / 5) % 2;
+        }
+        DluxShera.Numpy.NpyFile.Save(path, new DluxShera.Contracts.NdArray(map, 40, 40));
+        var opd = DiffractivePupil.Opd("npy", 64, path, 0, 0);
+        Assert.Equal(new[] { 0.0, DiffractivePupil.DesignWavelength / 2 }, opd.Distinct().Order());
+        // Pupil pixel (0, 0) maps to map pixel (0, 0) = 0; pupil (0, 8) to map (0, 5) = 1.
+        Assert.Equal(0.0, opd[0]);
+        Assert.Equal(DiffractivePupil.DesignWavelength / 2, opd[8]);
+
+        var withMap = new OpticalModel(SheraTestModels.Preset("testbed-2p-test", o => { o.DiffractivePupil = "npy"; o.DiffractivePupilPath = path; }).Optics.ToConfig());
+        var without = new OpticalModel(SheraTestModels.Preset("testbed-2p-test", o => o.DiffractivePupil = "none").Optics.ToConfig());
+        var p = SheraTestModels.Nominal(without.Config);
+        var a = withMap.StarImage(p, 0, 0);
+        var b = without.StarImage(p, 0, 0);
+        Assert.True(a.Zip(b, (x, y) => Math.Abs(x - y)).Max() > 0.1 * b.Max());
+    }
+
+    [Fact]
+    public void A_non_binary_map_is_refused_naming_the_file()
+    {
+        using var tmp = RepoPaths.Temp();
+        string path = tmp.Combine("bad.npy");
+        DluxShera.Numpy.NpyFile.Save(path, new DluxShera.Contracts.NdArray(new[] { 0.0, 0.5, 1.0, 1.0 }, 2, 2));
+        var e = Assert.Throws<ArgumentException>(() => DiffractivePupil.Opd("npy", 8, path, 0, 0));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("only 0 and 1", e.Message);
+    }
+}

@@ -94,7 +94,7 @@ public static class CommandLine
         {
             using var host = Workbench.Build(p.GetValue(pluginsOption), p.GetValue(verboseOption));
             foreach (string file in SignalProducer.Produce(host.Services.GetRequiredService<Components.ComponentCatalog>(),
-                p.GetValue(plotRunDir)!, p.GetValue(recipeOption), p.GetValue(formatOption)!))
+                p.GetValue(plotRunDir)!, p.GetValue(recipeOption), p.GetValue(formatOption)!).Files)
             {
                 stdout.WriteLine(file);
             }

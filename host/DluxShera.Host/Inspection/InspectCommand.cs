@@ -11,7 +11,7 @@ public static class InspectCommand
     private static readonly string[] KnownArtifacts =
     [
         RunLayout.Trace, RunLayout.Meta, RunLayout.Summary, RunLayout.CheckpointBest, RunLayout.CheckpointFinal,
-        RunLayout.Signals, RunLayout.DiagSteps, RunLayout.Grads, RunLayout.Precond, RunLayout.Curvature, RunLayout.Images, RunLayout.Samples,
+        RunLayout.Signals, RunLayout.DiagSteps, RunLayout.Grads, RunLayout.Precond, RunLayout.Curvature, RunLayout.Images, RunLayout.Fisher, RunLayout.Samples,
     ];
 
     /// <summary>Prints the run; throws <see cref="ArtifactException"/> (exit 2) for a missing or corrupt artifact.</summary>

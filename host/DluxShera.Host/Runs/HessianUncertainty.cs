@@ -11,10 +11,10 @@ namespace DluxShera.Host.Runs;
 /// </summary>
 public static class HessianUncertainty
 {
-    /// <summary>Returns σ per θ index and the correlation-free summary, or null when H is not positive definite.</summary>
+    /// <summary>The Hessian (row-major D×D) and σ per θ index (null when H is not positive definite).</summary>
     /// <param name="objective">The objective.</param>
     /// <param name="theta">The point (the best fit).</param>
-    public static (double[] Sigma, int Evaluations)? Estimate(IObjective objective, ReadOnlySpan<double> theta)
+    public static (double[] Hessian, double[]? Sigma, int Evaluations) Estimate(IObjective objective, ReadOnlySpan<double> theta)
     {
         int d = theta.Length;
         var h = Matrix<double>.Build.Dense(d, d);
@@ -34,15 +34,16 @@ public static class HessianUncertainty
             for (int i = 0; i < d; i++) h[i, j] = (plus[i] - minus[i]) / (2 * step);
         }
         var sym = (h + h.Transpose()) / 2;
+        var hessian = sym.ToRowMajorArray();
         try
         {
             var covariance = sym.Cholesky().Solve(Matrix<double>.Build.DenseIdentity(d));
             var sigma = Enumerable.Range(0, d).Select(i => Math.Sqrt(covariance[i, i])).ToArray();
-            return sigma.All(double.IsFinite) ? (sigma, 2 * d) : null;
+            return (hessian, sigma.All(double.IsFinite) ? sigma : null, 2 * d);
         }
         catch (ArgumentException)
         {
-            return null;
+            return (hessian, null, 2 * d);
         }
     }
 }

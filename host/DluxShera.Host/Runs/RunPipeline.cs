@@ -115,17 +115,28 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
             writer.WriteMeta(meta);
 
             var summary = BuildSummary(writer.RunId, createdAt, git, result, crash, trace, runtime);
-            AddFitReport(summary, spec, objective.Component, theta0, result);
+            var uncertainty = spec.Run.Uncertainty && result is not null ? HessianUncertainty.Estimate(objective.Component, result.BestTheta) : default((double[] Hessian, double[]? Sigma, int Evaluations)?);
+            if (uncertainty is { } u)
+            {
+                int dim = result!.BestTheta.Length;
+                writer.WriteArrays(RunLayout.Fisher, new Dictionary<string, NdArray> { ["hessian"] = new(u.Hessian, dim, dim), ["theta"] = NdArray.Vector(result.BestTheta) });
+                summary["uncertainty"] = u.Sigma is null
+                    ? new JsonObject { ["method"] = "inverse_hessian_fd", ["evaluations"] = u.Evaluations, ["message"] = "the Hessian at the best point is not positive definite" }
+                    : new JsonObject { ["method"] = "inverse_hessian_fd", ["evaluations"] = u.Evaluations };
+            }
+            AddFitReport(summary, objective.Component, theta0, result, uncertainty?.Sigma);
             var best = trace.BestStep >= 0 ? new Checkpoint(result?.BestTheta ?? trace.BestTheta, result?.BestStep ?? trace.BestStep, result?.BestLoss ?? trace.BestLoss) : null;
             var final = result is not null ? new Checkpoint(result.FinalTheta, result.FinalStep, result.FinalLoss)
                 : trace.LastStep >= 0 ? new Checkpoint(trace.LastTheta, trace.LastStep, trace.LastLoss) : null;
             if (objective.Component is IImageObjective imaging && best is not null) WriteImages(writer, imaging, best.Theta);
             writer.Complete(summary, best, final);
+            SignalSet? finalSignals = null;
             if (spec.Run.Figures && File.Exists(Path.Combine(writer.RunDirectory, RunLayout.Meta)))
             {
                 try
                 {
-                    SignalProducer.Produce(catalog, writer.RunDirectory, spec.Run.Signals, "png");
+                    var (_, signals) = SignalProducer.Produce(catalog, writer.RunDirectory, spec.Run.Signals, "png");
+                    if (!request.Quiet) finalSignals = signals;
                 }
                 catch (Exception e) when (e is BadInputException or ArtifactException or IOException or InvalidOperationException or ArgumentException)
                 {
@@ -135,8 +146,15 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
             }
 
             bool ok = summary["status"]!.GetValue<string>() == "ok";
-            if (!request.Quiet) PrintSummary(stdout, writer.RunDirectory, summary);
-            else stdout.WriteLine(writer.RunDirectory);
+            if (!request.Quiet)
+            {
+                PrintSummary(stdout, writer.RunDirectory, summary);
+                if (finalSignals is not null) SignalProducer.PrintFinalValues(finalSignals, stdout);
+            }
+            else
+            {
+                stdout.WriteLine(writer.RunDirectory);
+            }
             return ok ? ExitCodes.Ok : ExitCodes.RunFailed;
         }
     }
@@ -258,21 +276,12 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
     }
 
     // Truth, start and best values per θ index (when the objective knows its truth), and optional 1σ from the Hessian.
-    private static void AddFitReport(JsonObject summary, RunSpec spec, IObjective objective, double[] theta0, OptimizationResult? result)
+    private static void AddFitReport(JsonObject summary, IObjective objective, double[] theta0, OptimizationResult? result, double[]? sigma)
     {
         if (result is null) return;
         var truth = new double[theta0.Length];
         bool hasTruth = objective is ITruthProvider provider && provider.TryGetTruth(truth);
         var report = new JsonArray();
-        double[]? sigma = null;
-        if (spec.Run.Uncertainty)
-        {
-            var estimate = HessianUncertainty.Estimate(objective, result.BestTheta);
-            sigma = estimate?.Sigma;
-            summary["uncertainty"] = estimate is null
-                ? new JsonObject { ["method"] = "inverse_hessian_fd", ["message"] = "the Hessian at the best point is not positive definite" }
-                : new JsonObject { ["method"] = "inverse_hessian_fd", ["evaluations"] = estimate.Value.Evaluations };
-        }
         foreach (var entry in objective.IndexMap.Entries)
         {
             for (int i = entry.Start; i < entry.Stop; i++)

@@ -18,13 +18,33 @@ public static class SignalProducer
     /// <summary>The metadata entry of signals.npz: UTF-8 JSON bytes (<c>bytes(a).decode()</c> in numpy).</summary>
     public const string MetadataEntry = "_signals_meta_json";
 
+    /// <summary>The last value of each residual-like signal (scalar, or per component up to two), for the console.</summary>
+    /// <param name="set">The signals.</param>
+    /// <param name="o">Output.</param>
+    public static void PrintFinalValues(SignalSet set, TextWriter o)
+    {
+        var rows = set.Signals.Where(s => s.Name.Contains("error", StringComparison.Ordinal) || s.Name.EndsWith("_rms_nm", StringComparison.Ordinal)).ToList();
+        if (rows.Count == 0) return;
+        o.WriteLine();
+        o.WriteLine($"{"final residual signal",-36} {"value",28}  unit");
+        foreach (var s in rows)
+        {
+            int t = s.Shape[0], k = s.Shape.Length > 1 ? s.Shape[1] : 1;
+            var last = s.Values.AsSpan((t - 1) * k, k).ToArray();
+            string value = k <= 2
+                ? string.Join(", ", last.Select(v => v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)))
+                : $"RMS {FigureRenderer.Summarise(last, SummaryStatistic.Rms).ToString("G4", System.Globalization.CultureInfo.InvariantCulture)}";
+            o.WriteLine($"{s.Name,-36} {value,28}  {s.Unit}");
+        }
+    }
+
     /// <summary>Produces signals and figures for <paramref name="runDirectory"/>.</summary>
     /// <param name="catalog">Registered components (the recipes).</param>
     /// <param name="runDirectory">The run directory.</param>
     /// <param name="recipe">A recipe name, or null to choose from meta.json (shera for SHERA runs, else generic).</param>
     /// <param name="format"><c>png</c> or <c>svg</c>.</param>
-    /// <returns>The files written.</returns>
-    public static IReadOnlyList<string> Produce(ComponentCatalog catalog, string runDirectory, string? recipe, string format)
+    /// <returns>The files written and the signals.</returns>
+    public static (IReadOnlyList<string> Files, SignalSet Signals) Produce(ComponentCatalog catalog, string runDirectory, string? recipe, string format)
     {
         if (format is not "png" and not "svg") throw new BadInputException($"--format '{format}': expected png or svg.");
         var reader = new FilesystemRunReader(runDirectory);
@@ -75,7 +95,14 @@ public static class SignalProducer
                 trace.Dimension, comparison);
             files.Add(comparison);
         }
+        if (reader.LoadArrays(RunLayout.Fisher) is { } fisher)
+        {
+            var h = fisher["hessian"];
+            int d = h.Shape[0];
+            var eigen = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfRowMajor(d, d, h.ToDoubles()).Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
+            files.AddRange(CurvatureFigures.Render(h.ToDoubles(), d, eigen.EigenValues.Select(v => v.Real).ToArray(), Path.Combine(reader.RunDirectory, RunLayout.Figures)));
+        }
         RunArtifacts.RecordAddedArtifacts(reader.RunDirectory);
-        return files;
+        return (files, set);
     }
 }

@@ -33,6 +33,10 @@ public sealed class OpticalModel
     private readonly ComplexMatrix[] _aPrimeT;
     private readonly double[] _opd;
     private readonly double[] _oversampled;
+    private readonly double[] _pupilScratch;      // ∂L/∂OPD or δOPD, N²
+    private readonly double[] _phaseScratch;      // ∂L/∂φ, N²
+    private readonly double[] _psfScratch;        // δPSF, Q²
+    private readonly double[] _detectorScratch;   // δimage, psf_npix²
     private readonly SecondaryMirrorStage? _m2;
     private SheraParameters _last = new();
     private double _dTheta;
@@ -92,6 +96,10 @@ public sealed class OpticalModel
         }
         _opd = new double[_n * _n];
         _oversampled = new double[_q * _q];
+        _pupilScratch = new double[_n * _n];
+        _phaseScratch = new double[_n * _n];
+        _psfScratch = new double[_q * _q];
+        _detectorScratch = new double[config.PsfNpix * config.PsfNpix];
         _m2 = config.Planes == 3 ? new SecondaryMirrorStage(config, _wavelengths) : null;
         Detector = new double[config.PsfNpix * config.PsfNpix];
     }
@@ -160,9 +168,10 @@ public sealed class OpticalModel
         var ((ax, ay), (bx, by)) = p.StarPositions;
         Unbin(detectorGradient, _oversampled);
         double dFa = 0, dFb = 0, dDTheta = 0;
-        var dOpd = new double[_n * _n];
+        var dOpd = _pupilScratch;
+        Array.Clear(dOpd);
         var dAlpha = new double[4]; // ax, ay, bx, by in radians
-        var dPhi = new double[_n * _n];
+        var dPhi = _phaseScratch;
         var dSecondary = new double[p.SecondaryZernikesNm.Length];
         for (int l = 0; l < _wavelengths.Length; l++)
         {
@@ -234,11 +243,12 @@ public sealed class OpticalModel
         double dFa = fa * ln10 * tangent.LogFluxTotal + fb / (1 + p.Contrast) * tangent.Contrast;
         double dFb = fb * ln10 * tangent.LogFluxTotal - fb / (1 + p.Contrast) * tangent.Contrast;
         double dDTheta = tangent.PlateScaleAsPerPix * toRad / _os;
-        var dOpd = new double[_n * _n];
+        var dOpd = _pupilScratch;
+        Array.Clear(dOpd);
         for (int k = 0; k < _zernikes.Length; k++) TensorPrimitives.MultiplyAdd(_zernikes[k], tangent.PrimaryZernikesNm[k] * 1e-9, dOpd, dOpd);
 
         Array.Clear(_oversampled);
-        var dPsf = new double[_q * _q];
+        var dPsf = _psfScratch;
         for (int l = 0; l < _wavelengths.Length; l++)
         {
             for (int s = 0; s < 2; s++)
@@ -250,9 +260,8 @@ public sealed class OpticalModel
                 TensorPrimitives.MultiplyAdd(f.Psf, dFlux * _weights[l], _oversampled, _oversampled);
             }
         }
-        var detector = new double[Detector.Length];
-        Bin(_oversampled, detector);
-        detector.CopyTo(imageTangent);
+        Bin(_oversampled, _detectorScratch);
+        _detectorScratch.CopyTo(imageTangent);
     }
 
     // δE = i·δφ·E (then through M2 for three planes); δW = δPupil·Aᵀ + δdθ·Pupil·A'ᵀ;

@@ -21,6 +21,7 @@ public sealed class SecondaryMirrorStage
     private readonly double[][] _kernelIm;
     private readonly double[] _wavelengths;
     private readonly State[,] _states;
+    private readonly double[] _scratch; // ∂L/∂ψ or δOPD on the padded grid
 
     private sealed class State(int size)
     {
@@ -77,6 +78,7 @@ public sealed class SecondaryMirrorStage
                 }
             }
         }
+        _scratch = new double[_size * _size];
         _states = new State[2, wavelengths.Length];
         for (int s = 0; s < 2; s++)
         {
@@ -149,7 +151,7 @@ public sealed class SecondaryMirrorStage
         TensorPrimitives.Divide(g.Im, st.Norm, g.Im);
         // F2 = F·T·e^{iψ} ⇒ ∂L/∂ψ = Im(G_F2·conj(F2)), G_F = G_F2·T·e^{−iψ}
         double k = 2 * Math.PI / _wavelengths[l];
-        var dPsi = new double[_transmission.Length];
+        var dPsi = _scratch;
         for (int i = 0; i < _transmission.Length; i++)
         {
             double gr = g.Re[i], gi = g.Im[i];
@@ -172,7 +174,8 @@ public sealed class SecondaryMirrorStage
         Pad(inputTangent, d);
         Fresnel(d, l, conjugate: false);
         double k = 2 * Math.PI / _wavelengths[l];
-        var dOpd = new double[_transmission.Length];
+        var dOpd = _scratch;
+        Array.Clear(dOpd);
         for (int z = 0; z < _zernikes.Length; z++) TensorPrimitives.MultiplyAdd(_zernikes[z], zernikeTangentNm[z] * 1e-9, dOpd, dOpd);
         for (int i = 0; i < _transmission.Length; i++)
         {
