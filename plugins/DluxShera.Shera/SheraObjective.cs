@@ -22,16 +22,13 @@ public sealed class SheraObjective : IResidualObjective, IPerObservationObjectiv
     private readonly double[] _logGammaData;
     private readonly double[] _pixelGradient;
     private readonly (int Start, ParameterKey Key, double[] Mu, double[] Sigma)[] _priors;
-    private readonly string _preset;
     private double[]? _lastTheta;
 
     /// <summary>Builds the model and the data.</summary>
-    /// <param name="options">Options (preset merged in).</param>
-    /// <param name="preset">The preset name, recorded.</param>
-    public SheraObjective(SheraOptions options, string? preset)
+    /// <param name="options">Options (the host merges a preset in; meta.json records its name).</param>
+    public SheraObjective(SheraOptions options)
     {
         _options = options;
-        _preset = preset ?? "";
         var config = options.Optics.ToConfig(options.Planes);
         _model = new OpticalModel(config);
         _nominal = new SheraParameters
@@ -309,7 +306,6 @@ public sealed class SheraObjective : IResidualObjective, IPerObservationObjectiv
         return new Dictionary<string, object?>
         {
             ["name"] = Name,
-            ["preset"] = _preset,
             ["likelihood"] = _options.Likelihood,
             ["priors"] = _options.Priors,
             ["inferred"] = _inferred.Select(k => k.Key).ToArray(),

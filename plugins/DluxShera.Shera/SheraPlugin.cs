@@ -26,7 +26,7 @@ public sealed class SheraPlugin : IDluxSheraPlugin
         var presets = LoadPresets();
         services.AddComponent<IObjective, SheraOptions>(ComponentKinds.Objective, "shera",
             "SHERA detector-image likelihood (two-plane), Gaussian or Poisson, with priors; presets testbed/flight × test/production",
-            (ctx, o) => new SheraObjective(o, null), presets);
+            (_, o) => new SheraObjective(o), presets);
     }
 
     /// <summary>The presets shipped as JSON resources, by name (e.g. <c>testbed-2p-test</c>).</summary>

@@ -16,7 +16,7 @@ public class GradientTests(ITestOutputHelper output)
     {
         o.Likelihood = likelihood;
         o.Truth = new System.Text.Json.Nodes.JsonObject { ["binary.separation_as"] = 10.001, ["binary.contrast"] = 3.5 };
-    }), null);
+    }));
 
     [Theory]
     [InlineData("gaussian")]
@@ -46,7 +46,7 @@ public class ResidualCapabilityTests
             optics.PupilNpix = 32;
             optics.PsfNpix = 32;
             optics.NLambda = 2;
-        }), null);
+        }));
         int d = objective.IndexMap.Dimension, n = objective.ResidualCount;
         var theta = new double[d];
         objective.GetInitialTheta(theta);

@@ -67,7 +67,7 @@ public class ThreePlaneTests(ITestOutputHelper output)
             optics.PupilNpix = 32;
             optics.PsfNpix = 32;
             optics.NLambda = 2;
-        }), null);
+        }));
         int d = objective.IndexMap.Dimension;
         Assert.Equal(23, d);
         var theta = new double[d];
