@@ -16,7 +16,7 @@ public class FisherOrderingTests
             x.Data.Noise = "none";
             x.Nominal["binary.log_flux_total"] = 11.3;
         });
-        var objective = new SheraObjective(o, null);
+        var objective = new SheraObjective(o);
         int d = objective.IndexMap.Dimension, n = objective.ResidualCount;
         var theta = new double[d];
         objective.GetInitialTheta(theta);
