@@ -40,14 +40,17 @@ public class ThreePlaneTests(ITestOutputHelper output)
         Assert.True(worst < 1e-13, $"{worst:E2}");
     }
 
-    // SHERA_MODEL §4 quotes ≈1e-9 (testbed) and ≈1e-6 (flight) of the peak; at test size (pupil 64) the
-    // hard M2 edge is sampled coarsely and we measure 2.3e-8 and 3.8e-6 (docs/shera.md).
+    // SHERA_MODEL §4 quotes ≈1e-9 (testbed) and ≈1e-6 (flight) of the peak; the residual is real light that M2's
+    // hard edge clips. Without a diffractive pupil we measure 3.8e-10 and 2.9e-8; the generated diffractive pupil
+    // scatters more light onto M2's edge (2.3e-8 and 3.8e-6, docs/shera.md).
     [Theory]
-    [InlineData("testbed", 1e-7)]
-    [InlineData("flight", 1e-5)]
-    public void Three_plane_equals_two_plane_when_m2_is_flat(string instrument, double tolerance)
+    [InlineData("testbed", "none", 1e-9)]
+    [InlineData("flight", "none", 1e-6)]
+    [InlineData("testbed", "generated", 1e-7)]
+    [InlineData("flight", "generated", 1e-5)]
+    public void Three_plane_equals_two_plane_when_m2_is_flat(string instrument, string diffractivePupil, double tolerance)
     {
-        var o = SheraTestModels.Preset($"{instrument}-3p-test");
+        var o = SheraTestModels.Preset($"{instrument}-3p-test", optics => optics.DiffractivePupil = diffractivePupil);
         var two = new OpticalModel(o.Optics.ToConfig(2));
         var three = new OpticalModel(o.Optics.ToConfig(3));
         var p = SheraTestModels.Nominal(two.Config);
