@@ -19,6 +19,8 @@ public sealed class GenericSignalRecipe : ISignalRecipe
         int t = trace.Steps;
         var signals = new List<Signal> { SignalMath.Make("loss", "loss", trace.Loss, t, 1) };
         var panels = new List<PanelSpec> { new("loss", ["loss"], LogY: true) };
+        signals.Add(SignalMath.AboveBest(trace.Loss));
+        panels.Add(new PanelSpec("loss above its best value", ["loss_above_best"], LogY: true));
         foreach (string channel in new[] { "grad_norm", "step_norm", "base_lr" })
         {
             if (!trace.Channels.TryGetValue(channel, out var values)) continue;

@@ -41,6 +41,8 @@ public sealed class SheraSignalRecipe : ISignalRecipe
 
         var signals = new List<Signal> { SignalMath.Make("loss", "loss", trace.Loss, t, 1) };
         var panels = new List<PanelSpec> { new("loss", ["loss"], LogY: true) };
+        signals.Add(SignalMath.AboveBest(trace.Loss));
+        panels.Add(new PanelSpec("loss above its best value", ["loss_above_best"], LogY: true));
         void Residual(string key, string name, string unit, double scale)
         {
             var values = Series(key, out int k);

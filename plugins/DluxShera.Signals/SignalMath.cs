@@ -18,6 +18,16 @@ internal static class SignalMath
     public static Signal Make(string name, string unit, double[] values, int t, int k, double[]? truth = null) =>
         new(name, unit, values, k == 1 ? [t] : [t, k], truth);
 
+    /// <summary>
+    /// loss − min(loss): on a log axis it keeps the last steps of a converged run readable (the loss itself
+    /// flattens onto its floor). Zero at the best step, which a log axis leaves out.
+    /// </summary>
+    public static Signal AboveBest(double[] loss)
+    {
+        double best = loss.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Min();
+        return Make("loss_above_best", "loss − best", loss.Select(v => v - best).ToArray(), loss.Length, 1);
+    }
+
     /// <summary>values − truth per component (NaN when the truth is unknown).</summary>
     public static double[] Error(double[] values, int k, double[]? truth, double scale = 1)
     {

@@ -91,6 +91,7 @@ public class SignalFormulaTests
         context.Meta["theta"]!["truth"] = new JsonArray(10.0, 90.0, 0.001, 0.355, 11.0, 3.0, 1.0, -2.0);
         var set = new GenericSignalRecipe().Build(context);
         Assert.Equal(new[] { 5.0, 1.0 }, Values(set, "loss"));
+        Assert.Equal(new[] { 4.0, 0.0 }, Values(set, "loss_above_best"));
         Assert.Equal(new[] { 0.0, 0.0, 1.5, -2.0 }, Values(set, "primary.zernike_coeffs_nm"));
         Assert.Equal(new[] { -1.0, 2.0, 0.5, 0.0 }, Values(set, "primary.zernike_coeffs_nm_error"));
         Assert.Equal(5e-7, Values(set, "binary.x_position_as_error")[1], 1e-15);
