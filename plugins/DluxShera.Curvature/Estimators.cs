@@ -1,5 +1,7 @@
 using System.Numerics.Tensors;
 using DluxShera.Contracts;
+using DluxShera.LeastSquares;
+using static DluxShera.Curvature.CapabilityChecks;
 
 namespace DluxShera.Curvature;
 
@@ -222,14 +224,8 @@ public sealed class GaussNewtonDiagonal(GuardrailOptions options) : ICurvatureEs
     /// <inheritdoc/>
     public CurvatureEstimate Estimate(IObjective objective, ReadOnlySpan<double> theta, CurvatureRequest request)
     {
-        var residual = ResidualJacobian.Require(objective, Method);
-        var (j, n, d, w, products) = ResidualJacobian.Build(residual, theta);
-        var diag = new double[d];
-        for (int i = 0; i < n; i++)
-        {
-            for (int k = 0; k < d; k++) diag[k] += w[i] * j[i * d + k] * j[i * d + k];
-        }
-        return Guardrails.Apply(diag, options, request.Dense ? ResidualJacobian.Normal(j, w, n, d) : null, products);
+        var jacobian = ResidualJacobian.At(RequireResiduals(objective, Method), theta);
+        return Guardrails.Apply(jacobian.NormalDiagonal(), options, request.Dense ? jacobian.Normal() : null, jacobian.Products);
     }
 
     /// <inheritdoc/>
@@ -256,9 +252,9 @@ public sealed class DenseFisher(GuardrailOptions options) : ICurvatureEstimator
         int evaluations;
         if (objective is IResidualObjective residual)
         {
-            var (j, n, _, w, products) = ResidualJacobian.Build(residual, theta);
-            dense = ResidualJacobian.Normal(j, w, n, d);
-            evaluations = products;
+            var jacobian = ResidualJacobian.At(residual, theta);
+            dense = jacobian.Normal();
+            evaluations = jacobian.Products;
             _source = "jtwj";
         }
         else
@@ -299,56 +295,10 @@ public sealed class DenseFisher(GuardrailOptions options) : ICurvatureEstimator
     }
 }
 
-/// <summary>Jacobians of residual objectives, shared by gn_diag and fisher_dense.</summary>
-internal static class ResidualJacobian
+/// <summary>The capability check gn_diag needs.</summary>
+internal static class CapabilityChecks
 {
-    public static IResidualObjective Require(IObjective objective, string method) =>
+    public static IResidualObjective RequireResiduals(IObjective objective, string method) =>
         objective as IResidualObjective ?? throw new NotSupportedException(
             $"{method} needs residuals (IResidualObjective), which objective '{objective.Name}' does not expose; use hutchinson or fisher_dense (Hessian) instead.");
-
-    /// <summary>J (n×d row-major), weights and the number of products used.</summary>
-    public static (double[] J, int N, int D, double[] W, int Products) Build(IResidualObjective objective, ReadOnlySpan<double> theta)
-    {
-        int n = objective.ResidualCount, d = theta.Length;
-        var j = new double[n * d];
-        var w = new double[n];
-        objective.GetWeights(w);
-        if (d <= n)
-        {
-            var e = new double[d];
-            var column = new double[n];
-            for (int k = 0; k < d; k++)
-            {
-                e[k] = 1;
-                objective.JacobianVectorProduct(theta, e, column);
-                e[k] = 0;
-                for (int i = 0; i < n; i++) j[i * d + k] = column[i];
-            }
-            return (j, n, d, w, d);
-        }
-        var u = new double[n];
-        for (int i = 0; i < n; i++)
-        {
-            u[i] = 1;
-            objective.VectorJacobianProduct(theta, u, j.AsSpan(i * d, d));
-            u[i] = 0;
-        }
-        return (j, n, d, w, n);
-    }
-
-    /// <summary>JᵀWJ (d×d row-major).</summary>
-    public static double[] Normal(double[] j, double[] w, int n, int d)
-    {
-        var a = new double[d * d];
-        for (int i = 0; i < n; i++)
-        {
-            for (int p = 0; p < d; p++)
-            {
-                double jp = w[i] * j[i * d + p];
-                if (jp == 0) continue;
-                for (int q = 0; q < d; q++) a[p * d + q] += jp * j[i * d + q];
-            }
-        }
-        return a;
-    }
 }

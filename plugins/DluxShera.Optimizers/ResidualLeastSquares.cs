@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using DluxShera.Contracts;
+using DluxShera.LeastSquares;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace DluxShera.Optimizers;
@@ -67,15 +68,12 @@ public sealed class ResidualLeastSquares(bool levenbergMarquardt, ResidualLeastS
         {
             throw new NotSupportedException($"{Name} needs an objective exposing residuals (IResidualObjective); '{context.Objective.Name}' does not. Use lbfgs or a first-order engine.");
         }
-        int d = context.InitialTheta.Length, n = objective.ResidualCount;
+        int d = context.InitialTheta.Length;
         var x = (double[])context.InitialTheta.Clone();
         var g = new double[d];
         var trial = new double[d];
         var gTrial = new double[d];
         var delta = new double[d];
-        var weights = new double[n];
-        objective.GetWeights(weights);
-        var jacobian = new double[n * d];
         var recorder = new StepRecorder(context, options.NumSteps);
         var monitor = new ConvergenceMonitor(options.Stopping);
 
@@ -95,8 +93,7 @@ public sealed class ResidualLeastSquares(bool levenbergMarquardt, ResidualLeastS
 
             if (!haveNormal)
             {
-                BuildJacobian(objective, x, jacobian, n, d);
-                NormalMatrix(jacobian, weights, n, d, normal);
+                normal = Matrix<double>.Build.DenseOfRowMajor(d, d, ResidualJacobian.At(objective, x).Normal());
                 haveNormal = true;
             }
             if (double.IsNaN(lambda)) lambda = options.Lambda0 * Enumerable.Range(0, d).Max(i => normal[i, i]);
@@ -154,59 +151,6 @@ public sealed class ResidualLeastSquares(bool levenbergMarquardt, ResidualLeastS
 
         OptimizationResult Done(string reason, string message, int k) => recorder.Finish(RunStatus.Ok, reason, message, k, x, f, options.Stopping.RestoreBest,
             new Dictionary<string, object?> { ["accepted_steps"] = accepted, ["rejected_steps"] = rejected, ["final_lambda"] = levenbergMarquardt ? lambda : null });
-    }
-
-    /// <summary>J (n×d, row-major) from d JVPs (columns) or n VJPs (rows), whichever is fewer.</summary>
-    /// <param name="objective">The objective.</param>
-    /// <param name="x">θ.</param>
-    /// <param name="jacobian">Receives J.</param>
-    /// <param name="n">Residuals.</param>
-    /// <param name="d">Parameters.</param>
-    public static void BuildJacobian(IResidualObjective objective, ReadOnlySpan<double> x, double[] jacobian, int n, int d)
-    {
-        if (d <= n)
-        {
-            var e = new double[d];
-            var column = new double[n];
-            for (int j = 0; j < d; j++)
-            {
-                e[j] = 1;
-                objective.JacobianVectorProduct(x, e, column);
-                e[j] = 0;
-                for (int i = 0; i < n; i++) jacobian[i * d + j] = column[i];
-            }
-        }
-        else
-        {
-            var e = new double[n];
-            for (int i = 0; i < n; i++)
-            {
-                e[i] = 1;
-                objective.VectorJacobianProduct(x, e, jacobian.AsSpan(i * d, d));
-                e[i] = 0;
-            }
-        }
-    }
-
-    /// <summary>JᵀWJ into <paramref name="result"/>.</summary>
-    /// <param name="jacobian">J (n×d).</param>
-    /// <param name="weights">W diagonal.</param>
-    /// <param name="n">Residuals.</param>
-    /// <param name="d">Parameters.</param>
-    /// <param name="result">d×d output.</param>
-    public static void NormalMatrix(double[] jacobian, double[] weights, int n, int d, Matrix<double> result)
-    {
-        result.Clear();
-        for (int i = 0; i < n; i++)
-        {
-            double w = weights[i];
-            for (int a = 0; a < d; a++)
-            {
-                double ja = w * jacobian[i * d + a];
-                if (ja == 0) continue;
-                for (int b = 0; b < d; b++) result[a, b] += ja * jacobian[i * d + b];
-            }
-        }
     }
 
     private static double Quadratic(Matrix<double> a, double[] v)
