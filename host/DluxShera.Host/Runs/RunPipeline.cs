@@ -115,16 +115,8 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
             writer.WriteMeta(meta);
 
             var summary = BuildSummary(writer.RunId, createdAt, git, result, crash, trace, runtime);
-            var uncertainty = spec.Run.Uncertainty && result is not null ? HessianUncertainty.Estimate(objective.Component, result.BestTheta) : default((double[] Hessian, double[]? Sigma, int Evaluations)?);
-            if (uncertainty is { } u)
-            {
-                int dim = result!.BestTheta.Length;
-                writer.WriteArrays(RunLayout.Fisher, new Dictionary<string, NdArray> { ["hessian"] = new(u.Hessian, dim, dim), ["theta"] = NdArray.Vector(result.BestTheta) });
-                summary["uncertainty"] = u.Sigma is null
-                    ? new JsonObject { ["method"] = "inverse_hessian_fd", ["evaluations"] = u.Evaluations, ["message"] = "the Hessian at the best point is not positive definite" }
-                    : new JsonObject { ["method"] = "inverse_hessian_fd", ["evaluations"] = u.Evaluations };
-            }
-            AddFitReport(summary, objective.Component, theta0, result, uncertainty?.Sigma);
+            var sigma = spec.Run.Uncertainty && result is not null ? AddUncertainty(writer, summary, objective.Component, result.BestTheta) : null;
+            AddFitReport(summary, objective.Component, theta0, result, sigma);
             var best = trace.BestStep >= 0 ? new Checkpoint(result?.BestTheta ?? trace.BestTheta, result?.BestStep ?? trace.BestStep, result?.BestLoss ?? trace.BestLoss) : null;
             var final = result is not null ? new Checkpoint(result.FinalTheta, result.FinalStep, result.FinalLoss)
                 : trace.LastStep >= 0 ? new Checkpoint(trace.LastTheta, trace.LastStep, trace.LastLoss) : null;
@@ -197,6 +189,20 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
             },
             ["environment"] = Provenance.Environment(plugins.Loaded),
         };
+    }
+
+    // The loss Hessian at the best point (fisher.npz) and the 1σ it implies; null σ when it is not positive definite.
+    private static double[]? AddUncertainty(IRunWriter writer, JsonObject summary, IObjective objective, double[] best)
+    {
+        var (hessian, sigma, evaluations) = HessianUncertainty.Estimate(objective, best);
+        writer.WriteArrays(RunLayout.Fisher, new Dictionary<string, NdArray>
+        {
+            ["hessian"] = new(hessian, best.Length, best.Length),
+            ["theta"] = NdArray.Vector(best),
+        });
+        summary["uncertainty"] = new JsonObject { ["method"] = "inverse_hessian_fd", ["evaluations"] = evaluations };
+        if (sigma is null) summary["uncertainty"]!["message"] = "the Hessian at the best point is not positive definite";
+        return sigma;
     }
 
     // Data, model at the best point and variance, for the image-comparison figure (rebuilt by `plot`).
