@@ -97,19 +97,10 @@ public sealed class FilesystemRunWriter : IRunWriter
 
         var s = (JsonObject)summary.DeepClone();
         s["run_id"] = RunId;
-        s["has_signals"] = Exists(RunLayout.Signals);
-        s["has_precond"] = Exists(RunLayout.Precond);
-        s["has_curvature"] = Exists(RunLayout.Curvature);
-        s["has_checkpoint_best"] = Exists(RunLayout.CheckpointBest);
-        s["has_checkpoint_final"] = Exists(RunLayout.CheckpointFinal);
-        s["has_grads"] = Exists(RunLayout.Grads);
-        s["has_diag_steps"] = Exists(RunLayout.DiagSteps);
+        RunFiles.SetArtifactFlags(s, RunDirectory);
         WriteSummaryFile(s);
         WriteMetaFile();
     }
-
-    /// <summary>Refreshes the manifest in meta.json (after figures or signals were added).</summary>
-    public void RefreshManifest() => WriteMetaFile();
 
     private void SaveCheckpoint(string file, string which, Checkpoint c) =>
         NpzFile.Save(Path.Combine(RunDirectory, file), new Dictionary<string, NdArray>
@@ -119,15 +110,12 @@ public sealed class FilesystemRunWriter : IRunWriter
             [$"{which}_loss"] = NdArray.Scalar(c.Loss),
         });
 
-    private bool Exists(string file) => File.Exists(Path.Combine(RunDirectory, file));
-
-    private void WriteSummaryFile(JsonObject summary) =>
-        AtomicFile.WriteText(Path.Combine(RunDirectory, RunLayout.Summary), summary.ToJsonString(JsonNumbers.Indented) + "\n");
+    private void WriteSummaryFile(JsonObject summary) => RunFiles.WriteJson(Path.Combine(RunDirectory, RunLayout.Summary), summary);
 
     private void WriteMetaFile()
     {
         _meta["manifest"] = Manifest(RunDirectory);
-        AtomicFile.WriteText(Path.Combine(RunDirectory, RunLayout.Meta), _meta.ToJsonString(JsonNumbers.Indented) + "\n");
+        RunFiles.WriteJson(Path.Combine(RunDirectory, RunLayout.Meta), _meta);
     }
 
     /// <summary>Every artifact file of the run (except meta.json itself) with its size and SHA-256.</summary>

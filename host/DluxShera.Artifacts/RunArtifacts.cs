@@ -77,15 +77,11 @@ public static class RunArtifacts
     {
         var reader = new FilesystemRunReader(runDirectory);
         var summary = reader.LoadSummary();
-        bool Has(string file) => File.Exists(Path.Combine(reader.RunDirectory, file));
-        summary["has_signals"] = Has(RunLayout.Signals);
-        summary["has_precond"] = Has(RunLayout.Precond);
-        summary["has_curvature"] = Has(RunLayout.Curvature);
-        summary["has_figures"] = Directory.Exists(Path.Combine(reader.RunDirectory, RunLayout.Figures));
-        Numpy.AtomicFile.WriteText(Path.Combine(reader.RunDirectory, RunLayout.Summary), summary.ToJsonString(JsonNumbers.Indented) + "\n");
+        RunFiles.SetArtifactFlags(summary, reader.RunDirectory);
+        RunFiles.WriteJson(Path.Combine(reader.RunDirectory, RunLayout.Summary), summary);
         var meta = reader.LoadMeta();
         meta["manifest"] = FilesystemRunWriter.Manifest(reader.RunDirectory);
-        Numpy.AtomicFile.WriteText(Path.Combine(reader.RunDirectory, RunLayout.Meta), meta.ToJsonString(JsonNumbers.Indented) + "\n");
+        RunFiles.WriteJson(Path.Combine(reader.RunDirectory, RunLayout.Meta), meta);
     }
 
     /// <summary>Loads trace.npz (or the partial trace of a crashed run).</summary>
