@@ -62,7 +62,7 @@ public static class NpyFile
             }
             if (n == 0)
             {
-                throw new ArtifactException($"{source}: truncated .npy data: shape {ShapeText(header.Shape)} of {NpyHeader.Descr(header.Dtype)} needs {bytes.Length} bytes, found {total}.");
+                throw new ArtifactException($"{source}: truncated .npy data: shape {NdArray.FormatShape(header.Shape)} of {NpyHeader.Descr(header.Dtype)} needs {bytes.Length} bytes, found {total}.");
             }
             total += n;
         }
@@ -84,8 +84,6 @@ public static class NpyFile
         byte[] u => u.AsSpan(),
         _ => throw new ArgumentException("unsupported element type"),
     };
-
-    internal static string ShapeText(int[] shape) => shape.Length == 1 ? $"({shape[0]},)" : $"({string.Join(", ", shape)})";
 
     // Fortran order is transposed to C order so that every NdArray we hand out is C-ordered.
     private static NdArray ToCOrder(NdArray f)

@@ -117,7 +117,8 @@ public sealed class Lbfgs(LbfgsOptions options) : IOptimizerEngine
             recorder.Evaluations += outcome.Evaluations;
             if (!outcome.Success)
             {
-                if (outcome.SawNonFinite && outcome.Evaluations > 0 && AllTrialsBad(outcome))
+                // Non-finite trials and no step at all: the objective itself has broken down, not the step size.
+                if (outcome.SawNonFinite && outcome.Alpha == 0)
                 {
                     return recorder.NonFiniteResult(StopReasons.NonFiniteLoss, k + 1, double.NaN, k, x, f);
                 }
@@ -182,9 +183,6 @@ public sealed class Lbfgs(LbfgsOptions options) : IOptimizerEngine
             }
             TensorPrimitives.Negate(result, result);
         }
-
-        // Every trial of the search was non-finite: the objective itself has broken down, not the step size.
-        static bool AllTrialsBad(StrongWolfeLineSearch.Outcome o) => o.SawNonFinite && o.Alpha == 0;
 
         IReadOnlyDictionary<string, object?> Extra(int iterations) => new Dictionary<string, object?> { ["iterations"] = iterations };
     }

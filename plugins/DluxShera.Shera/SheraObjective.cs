@@ -75,17 +75,8 @@ public sealed class SheraObjective : IResidualObjective, IPerObservationObjectiv
     /// <summary>The model.</summary>
     public OpticalModel Model => _model;
 
-    /// <summary>The data image (photons).</summary>
-    public ReadOnlySpan<double> Data => _data;
-
-    /// <summary>The per-pixel variance of the Gaussian likelihood.</summary>
-    public ReadOnlySpan<double> Variance => _variance;
-
     /// <summary>Where the data came from, for meta.json.</summary>
     public JsonObject DataDescription { get; }
-
-    /// <summary>The truth parameters (for simulated data).</summary>
-    public SheraParameters Truth => _truth.Clone();
 
     /// <inheritdoc/>
     public double? KnownMinimum => null;

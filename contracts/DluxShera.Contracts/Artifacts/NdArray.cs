@@ -92,5 +92,10 @@ public sealed class NdArray
     };
 
     /// <summary>The shape as numpy prints it, e.g. <c>(3, 2)</c> or <c>(4,)</c>.</summary>
-    public string ShapeText => Shape.Length == 1 ? $"({Shape[0]},)" : $"({string.Join(", ", Shape)})";
+    public string ShapeText => FormatShape(Shape);
+
+    /// <summary>A shape as numpy prints it: <c>()</c>, <c>(4,)</c>, <c>(3, 2)</c>.</summary>
+    /// <param name="shape">The dimensions.</param>
+    public static string FormatShape(IReadOnlyList<int> shape) =>
+        shape.Count == 1 ? $"({shape[0]},)" : $"({string.Join(", ", shape)})";
 }

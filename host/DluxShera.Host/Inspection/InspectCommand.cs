@@ -48,7 +48,7 @@ public static class InspectCommand
             string value = best is null ? "" : stop - start == 1
                 ? best.Theta[start].ToString("G10", CultureInfo.InvariantCulture)
                 : $"[{string.Join(", ", best.Theta[start..Math.Min(stop, start + 4)].Select(x => x.ToString("G6", CultureInfo.InvariantCulture)))}{(stop - start > 4 ? ", …" : "")}]";
-            rows.Add([S(e["name"]), $"[{start}:{stop})", ShapeText(e["shape"]!.AsArray().Select(s => s!.ToJsonString()).ToArray()), S(e["block"]), value]);
+            rows.Add([S(e["name"]), $"[{start}:{stop})", NdArray.FormatShape(e["shape"]!.AsArray().Select(s => s!.GetValue<int>()).ToArray()), S(e["block"]), value]);
         }
         WriteTable(o, rows);
         o.WriteLine();
@@ -68,8 +68,6 @@ public static class InspectCommand
         }
         return ExitCodes.Ok;
     }
-
-    private static string ShapeText(string[] dims) => dims.Length == 1 ? $"({dims[0]},)" : $"({string.Join(", ", dims)})";
 
     private static void WriteTable(TextWriter o, List<string[]> rows)
     {

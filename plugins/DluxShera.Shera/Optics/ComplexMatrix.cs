@@ -76,30 +76,4 @@ public sealed class ComplexMatrix
             }
         });
     }
-
-    /// <summary>The transpose (conjugated when <paramref name="conjugate"/>).</summary>
-    /// <param name="conjugate">Conjugate the entries (Hermitian transpose).</param>
-    public ComplexMatrix Transpose(bool conjugate)
-    {
-        var t = new ComplexMatrix(Cols, Rows);
-        double sign = conjugate ? -1 : 1;
-        for (int i = 0; i < Rows; i++)
-        {
-            for (int j = 0; j < Cols; j++)
-            {
-                t.Re[j * Rows + i] = Re[i * Cols + j];
-                t.Im[j * Rows + i] = sign * Im[i * Cols + j];
-            }
-        }
-        return t;
-    }
-
-    /// <summary>The elementwise conjugate.</summary>
-    public ComplexMatrix Conjugate()
-    {
-        var t = new ComplexMatrix(Rows, Cols);
-        Re.CopyTo(t.Re, 0);
-        TensorPrimitives.Negate(Im, t.Im);
-        return t;
-    }
 }

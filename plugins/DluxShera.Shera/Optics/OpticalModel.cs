@@ -113,9 +113,6 @@ public sealed class OpticalModel
     /// <summary>The last detector image (photons), psf_npix² row-major.</summary>
     public double[] Detector { get; }
 
-    /// <summary>The aperture transmission (for tests and figures).</summary>
-    public ReadOnlySpan<double> Transmission => _transmission;
-
     /// <summary>Computes the detector image for <paramref name="p"/> into <see cref="Detector"/>.</summary>
     /// <param name="p">Parameters.</param>
     public double[] Forward(SheraParameters p)
