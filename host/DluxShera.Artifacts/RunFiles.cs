@@ -21,6 +21,8 @@ internal static class RunFiles
         summary["has_checkpoint_final"] = Has(RunLayout.CheckpointFinal);
         summary["has_grads"] = Has(RunLayout.Grads);
         summary["has_diag_steps"] = Has(RunLayout.DiagSteps);
+        summary["has_samples"] = Has(RunLayout.Samples);
+        summary["has_warmup"] = Has(RunLayout.Warmup);
         summary["has_figures"] = Directory.Exists(Path.Combine(runDirectory, RunLayout.Figures));
     }
 }

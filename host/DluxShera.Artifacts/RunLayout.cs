@@ -42,8 +42,14 @@ public static class RunLayout
     /// <summary>The loss Hessian at the best point (<c>hessian</c>, <c>theta</c>), with <c>run.uncertainty</c>.</summary>
     public const string Fisher = "fisher.npz";
 
-    /// <summary>Sampler draws.</summary>
+    /// <summary>Sampler draws after warm-up: <c>theta</c> (chains, draws, D) and the sample statistics (chains, draws).</summary>
     public const string Samples = "samples.npz";
+
+    /// <summary>Sampler warm-up draws, laid out as <see cref="Samples"/>.</summary>
+    public const string Warmup = "warmup.npz";
+
+    /// <summary>What warm-up adapted per chain: <c>step_size</c> (chains,), <c>inv_metric</c> (chains, D) or (chains, D, D).</summary>
+    public const string Adaptation = "adaptation.npz";
 
     /// <summary>Rows streamed during the run; packed into trace.npz at the end, left behind by a crash.</summary>
     public const string PartialTraceDirectory = "trace.partial";

@@ -11,7 +11,7 @@ public sealed class ComponentContext
     /// <summary>Creates other components by name, e.g. a curvature estimator named in an optimizer's options.</summary>
     public required IComponentResolver Components { get; init; }
 
-    /// <summary>The run's master seed. Derive per-purpose seeds with <see cref="DeriveSeed"/>.</summary>
+    /// <summary>The run's master seed. Derive per-purpose seeds with <see cref="DeriveSeed(string)"/>.</summary>
     public required ulong RunSeed { get; init; }
 
     /// <summary>The JSON path of this component's options in the run spec, for error messages.</summary>
@@ -22,7 +22,12 @@ public sealed class ComponentContext
     /// so that adding a random consumer never changes the streams of the others.
     /// </summary>
     /// <param name="purpose">A stable name for the consumer.</param>
-    public ulong DeriveSeed(string purpose)
+    public ulong DeriveSeed(string purpose) => DeriveSeed(RunSeed, purpose);
+
+    /// <summary>The seed for <paramref name="purpose"/> derived from <paramref name="runSeed"/> (what <see cref="DeriveSeed(string)"/> returns).</summary>
+    /// <param name="runSeed">The run's master seed.</param>
+    /// <param name="purpose">A stable name for the consumer.</param>
+    public static ulong DeriveSeed(ulong runSeed, string purpose)
     {
         // FNV-1a over the purpose, mixed with the run seed through SplitMix64.
         ulong h = 14695981039346656037UL;
@@ -30,7 +35,7 @@ public sealed class ComponentContext
         {
             h = (h ^ c) * 1099511628211UL;
         }
-        ulong z = RunSeed + h + 0x9E3779B97F4A7C15UL;
+        ulong z = runSeed + h + 0x9E3779B97F4A7C15UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         return z ^ (z >> 31);

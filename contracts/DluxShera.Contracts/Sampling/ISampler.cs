@@ -1,6 +1,8 @@
 namespace DluxShera.Contracts;
 
-/// <summary>A differentiable log density over θ (for a model: −loss plus log prior).</summary>
+/// <summary>A differentiable log density over θ (for a model: −loss plus log prior, plus a log-Jacobian in a transformed θ-space).</summary>
+/// <remarks>Implementations may reuse internal buffers; a sampler running chains in parallel asks the host for one
+/// density per chain through <see cref="SamplingContext.CreateDensity"/>.</remarks>
 public interface ILogDensity
 {
     /// <summary>The layout of θ.</summary>
@@ -32,8 +34,12 @@ public interface ISampler
 /// <summary>What a sampler receives.</summary>
 public sealed class SamplingContext
 {
-    /// <summary>The target density.</summary>
+    /// <summary>The target density (for a single thread; see <see cref="CreateDensity"/> for parallel chains).</summary>
     public required ILogDensity Density { get; init; }
+
+    /// <summary>Creates an independent instance of the density for one chain, so chains can run in parallel;
+    /// null when the density may only be used from one thread at a time.</summary>
+    public Func<ILogDensity>? CreateDensity { get; init; }
 
     /// <summary>Starting points, one per chain (each length D).</summary>
     public required IReadOnlyList<double[]> InitialThetas { get; init; }
@@ -47,17 +53,51 @@ public sealed class SamplingContext
     /// <summary>An initial inverse mass matrix diagonal (e.g. 1/curvature), or null for identity.</summary>
     public double[]? InverseMassDiagonal { get; init; }
 
+    /// <summary>An initial dense inverse mass matrix, D×D row-major (e.g. the inverse Fisher), or null.
+    /// Takes precedence over <see cref="InverseMassDiagonal"/> when both are given.</summary>
+    public double[]? InverseMassDense { get; init; }
+
+    /// <summary>The loss whose negative the density is built from (for curvature-seeded mass matrices), or null.</summary>
+    public IObjective? Objective { get; init; }
+
+    /// <summary>Creates other components (curvature estimators) by name, or null.</summary>
+    public IComponentResolver? Components { get; init; }
+
+    /// <summary>Opens earlier runs (e.g. to read their <c>fisher.npz</c>), or null.</summary>
+    public IArtifactStore? Store { get; init; }
+
     /// <summary>Progress display.</summary>
     public required IProgressReporter Progress { get; init; }
 
-    /// <summary>Cancellation.</summary>
+    /// <summary>Per-chain progress (iteration, warm-up, divergences so far), or null.</summary>
+    public IChainProgressReporter? ChainProgress { get; init; }
+
+    /// <summary>Cancellation: the sampler stops every chain and returns what it has with reason <c>cancelled</c>.</summary>
     public CancellationToken Cancellation { get; init; }
+}
+
+/// <summary>Progress of one chain.</summary>
+/// <param name="Chain">Chain index.</param>
+/// <param name="Iteration">Iterations completed (warm-up included).</param>
+/// <param name="TotalIterations">Planned iterations (warm-up + draws).</param>
+/// <param name="IsWarmup">Whether the chain is still warming up.</param>
+/// <param name="Divergences">Divergent transitions after warm-up so far.</param>
+/// <param name="StepSize">The current step size.</param>
+/// <param name="LogDensity">The current log density.</param>
+public readonly record struct ChainProgressUpdate(int Chain, int Iteration, int TotalIterations, bool IsWarmup, int Divergences, double StepSize, double LogDensity);
+
+/// <summary>Receives per-chain progress; called concurrently from chain threads, implementations synchronise and throttle.</summary>
+public interface IChainProgressReporter
+{
+    /// <summary>Reports one chain's progress.</summary>
+    /// <param name="update">The update.</param>
+    void Report(in ChainProgressUpdate update);
 }
 
 /// <summary>One draw with its sample statistics (Stan names).</summary>
 public readonly ref struct SampleRow
 {
-    /// <summary>Creates a row.</summary>
+    /// <summary>Creates a row (number of leapfrog steps unknown: 0).</summary>
     /// <param name="chain">Chain index.</param>
     /// <param name="draw">Draw index within the chain (warm-up included).</param>
     /// <param name="theta">θ of the draw; valid during the call only.</param>
@@ -70,9 +110,27 @@ public readonly ref struct SampleRow
     /// <param name="energy">Hamiltonian energy.</param>
     public SampleRow(int chain, int draw, ReadOnlySpan<double> theta, double logDensity, bool warmup,
         double acceptProb, double stepSize, int treeDepth, bool divergent, double energy)
+        : this(chain, draw, theta, logDensity, warmup, acceptProb, stepSize, treeDepth, 0, divergent, energy)
+    {
+    }
+
+    /// <summary>Creates a row.</summary>
+    /// <param name="chain">Chain index.</param>
+    /// <param name="draw">Draw index within the chain (warm-up included).</param>
+    /// <param name="theta">θ of the draw; valid during the call only.</param>
+    /// <param name="logDensity">log p(θ).</param>
+    /// <param name="warmup">Whether the draw belongs to warm-up.</param>
+    /// <param name="acceptProb">Mean Metropolis acceptance probability of the transition.</param>
+    /// <param name="stepSize">Integrator step size.</param>
+    /// <param name="treeDepth">NUTS tree depth (HMC: 0).</param>
+    /// <param name="numLeapfrog">Leapfrog steps (gradient evaluations) of the transition.</param>
+    /// <param name="divergent">Whether the transition diverged.</param>
+    /// <param name="energy">Hamiltonian energy.</param>
+    public SampleRow(int chain, int draw, ReadOnlySpan<double> theta, double logDensity, bool warmup,
+        double acceptProb, double stepSize, int treeDepth, int numLeapfrog, bool divergent, double energy)
     {
         Chain = chain; Draw = draw; Theta = theta; LogDensity = logDensity; Warmup = warmup;
-        AcceptProb = acceptProb; StepSize = stepSize; TreeDepth = treeDepth; Divergent = divergent; Energy = energy;
+        AcceptProb = acceptProb; StepSize = stepSize; TreeDepth = treeDepth; NumLeapfrog = numLeapfrog; Divergent = divergent; Energy = energy;
     }
 
     /// <summary>Chain index.</summary>
@@ -99,6 +157,9 @@ public readonly ref struct SampleRow
     /// <summary>Tree depth.</summary>
     public int TreeDepth { get; }
 
+    /// <summary>Leapfrog steps of the transition (0 when unknown).</summary>
+    public int NumLeapfrog { get; }
+
     /// <summary>Divergent transition.</summary>
     public bool Divergent { get; }
 
@@ -106,7 +167,9 @@ public readonly ref struct SampleRow
     public double Energy { get; }
 }
 
-/// <summary>Receives draws (an artifact store writes <c>samples.npz</c>).</summary>
+/// <summary>Receives draws (the host writes <c>samples.npz</c> and <c>warmup.npz</c>).</summary>
+/// <remarks>Chains running in parallel call <see cref="Append"/> concurrently: implementations are thread-safe.
+/// The rows of one chain arrive in draw order, warm-up first.</remarks>
 public interface ISampleSink
 {
     /// <summary>Appends one draw.</summary>
@@ -114,11 +177,21 @@ public interface ISampleSink
     void Append(in SampleRow row);
 }
 
+/// <summary>What warm-up adapted for one chain.</summary>
+/// <param name="Chain">Chain index.</param>
+/// <param name="StepSize">The step size used after warm-up.</param>
+/// <param name="InverseMassDiagonal">The diagonal of the inverse mass matrix (length D).</param>
+/// <param name="InverseMassDense">The dense inverse mass matrix (D×D row-major), or null for a diagonal metric.</param>
+public sealed record ChainAdaptation(int Chain, double StepSize, double[] InverseMassDiagonal, double[]? InverseMassDense);
+
 /// <summary>The outcome of sampling.</summary>
 public sealed class SamplingResult
 {
     /// <summary>Ok or failed.</summary>
     public required RunStatus Status { get; init; }
+
+    /// <summary>One of <see cref="StopReasons"/>: <c>max_steps</c> when every draw was made.</summary>
+    public string StopReason { get; init; } = StopReasons.MaxSteps;
 
     /// <summary>Message (empty when ok).</summary>
     public string Message { get; init; } = "";
@@ -129,6 +202,12 @@ public sealed class SamplingResult
     /// <summary>Post-warm-up draws per chain.</summary>
     public required int DrawsPerChain { get; init; }
 
-    /// <summary>Diagnostics for <c>summary.json</c> (divergences, R̂, ESS…).</summary>
+    /// <summary>Gradient evaluations over all chains.</summary>
+    public long Evaluations { get; init; }
+
+    /// <summary>The adapted step size and metric of each chain (empty when warm-up did not finish).</summary>
+    public IReadOnlyList<ChainAdaptation> Adaptations { get; init; } = [];
+
+    /// <summary>Extra sampler-specific scalars for <c>summary.json</c>; the host computes R̂, ESS and E-BFMI from the draws.</summary>
     public IReadOnlyDictionary<string, object?> Diagnostics { get; init; } = new Dictionary<string, object?>();
 }

@@ -32,6 +32,12 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
     {
         var (spec, specJson) = RunSpecLoader.Load(request.SpecFile, request.Overrides);
         catalog.RunSeed = spec.Run.Seed;
+        if (spec.Sampler is not null)
+        {
+            // A sampler block instead of an optimizer block: a sampling run (docs/samplers.md).
+            if (specJson["optimizer"] is not null) throw new BadInputException($"{request.SpecFile}: give either an 'optimizer' block (a fit) or a 'sampler' block (sampling), not both.");
+            return new Sampling.SamplingRun(catalog, plugins).Execute(spec, specJson, request, stdout, stderr, cancellation);
+        }
         CreatedComponent<IObjective> objective;
         CreatedComponent<IOptimizerEngine> optimizer;
         CreatedComponent<IArtifactStore> store;
@@ -78,7 +84,9 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
         {
             var createdAt = DateTimeOffset.UtcNow;
             var git = Provenance.Git(Path.GetDirectoryName(Path.GetFullPath(request.SpecFile))!);
-            var meta = BuildMeta(spec, specJson, request, writer.RunId, createdAt, git, indexMap, objective, optimizer, store);
+            var optimizerBlock = JsonNumbers.ToObject(optimizer.Component.Describe());
+            optimizerBlock["options"] = optimizer.EffectiveOptions.DeepClone();
+            var meta = BuildMeta(spec, specJson, request, writer.RunId, createdAt, git, indexMap, objective, "optimizer", optimizerBlock, store, plugins);
             writer.WriteMeta(meta);
 
             var progress = request.Quiet ? (IProgressReporter)new SilentProgress()
@@ -151,15 +159,14 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
         }
     }
 
-    private JsonObject BuildMeta(RunSpec spec, JsonObject specJson, RunRequest request, string runId, DateTimeOffset createdAt, JsonObject git,
-        IndexMap indexMap, CreatedComponent<IObjective> objective, CreatedComponent<IOptimizerEngine> optimizer, CreatedComponent<IArtifactStore> store)
+    /// <summary>meta.json of a fit or a sampling run; <paramref name="engineKey"/> is <c>optimizer</c> or <c>sampler</c>.</summary>
+    internal static JsonObject BuildMeta(RunSpec spec, JsonObject specJson, RunRequest request, string runId, DateTimeOffset createdAt, JsonObject git,
+        IndexMap indexMap, CreatedComponent<IObjective> objective, string engineKey, JsonObject engineBlock, CreatedComponent<IArtifactStore> store, PluginRegistry plugins)
     {
         var objectiveBlock = JsonNumbers.ToObject(objective.Component.Describe());
         objectiveBlock["component"] = objective.Descriptor.Key;
         objectiveBlock["preset"] = spec.Objective.Preset;
         objectiveBlock["options"] = objective.EffectiveOptions.DeepClone();
-        var optimizerBlock = JsonNumbers.ToObject(optimizer.Component.Describe());
-        optimizerBlock["options"] = optimizer.EffectiveOptions.DeepClone();
         return new JsonObject
         {
             ["artifact_schema"] = RunLayout.Schema,
@@ -177,7 +184,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
                 ["truth"] = TruthJson(objective.Component),
             },
             ["objective"] = objectiveBlock,
-            ["optimizer"] = optimizerBlock,
+            [engineKey] = engineBlock,
             ["store"] = store.Descriptor.Key,
             ["run"] = new JsonObject
             {
@@ -221,7 +228,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
         });
     }
 
-    private static JsonNode? TruthJson(IObjective objective)
+    internal static JsonNode? TruthJson(IObjective objective)
     {
         var truth = new double[objective.IndexMap.Dimension];
         return objective is ITruthProvider provider && provider.TryGetTruth(truth)

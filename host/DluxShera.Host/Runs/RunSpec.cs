@@ -14,8 +14,11 @@ public sealed class RunSpec
     /// <summary>The objective (<c>objective:name</c>).</summary>
     public ComponentReference Objective { get; set; } = new();
 
-    /// <summary>The optimizer engine (<c>optimizer:name</c>).</summary>
+    /// <summary>The optimizer engine (<c>optimizer:name</c>); absent in a sampling run.</summary>
     public ComponentReference Optimizer { get; set; } = new();
+
+    /// <summary>The sampler (<c>sampler:name</c>): a spec with a sampler block instead of an optimizer block is a sampling run.</summary>
+    public ComponentReference? Sampler { get; set; }
 
     /// <summary>The artifact store; default <c>filesystem</c>.</summary>
     public ComponentReference Store { get; set; } = new() { Name = "filesystem" };

@@ -1,0 +1,228 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using DluxShera.Artifacts;
+using DluxShera.Contracts;
+using DluxShera.Host.Components;
+using DluxShera.Host.Experiments;
+using DluxShera.Host.Plugins;
+using DluxShera.Host.Runs;
+
+namespace DluxShera.Host.Sampling;
+
+/// <summary>
+/// Runs one sampling run (a spec with a <c>sampler</c> block): creates the objective, the sampler and the run directory,
+/// runs the chains with per-chain progress and cancellation, and always finishes the run directory with what was drawn:
+/// samples.npz, warmup.npz, adaptation.npz, trace.npz (chain 0's path), summary.json with the posterior table.
+/// </summary>
+public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins)
+{
+    /// <summary>Executes the run; returns 0 when ok, 1 when failed or cancelled.</summary>
+    /// <param name="spec">The bound spec.</param>
+    /// <param name="specJson">The effective spec JSON.</param>
+    /// <param name="request">The command line.</param>
+    /// <param name="stdout">The final table.</param>
+    /// <param name="stderr">Progress.</param>
+    /// <param name="cancellation">Ctrl+C.</param>
+    public int Execute(RunSpec spec, JsonObject specJson, RunRequest request, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    {
+        CreatedComponent<IObjective> objective;
+        CreatedComponent<ISampler> sampler;
+        CreatedComponent<IArtifactStore> store;
+        try
+        {
+            objective = catalog.CreateWithOptions<IObjective>(ComponentKinds.Objective, spec.Objective, "objective");
+            sampler = catalog.CreateWithOptions<ISampler>(ComponentKinds.Sampler, spec.Sampler!, "sampler");
+            store = catalog.CreateWithOptions<IArtifactStore>(ComponentKinds.Store, spec.Store, "store");
+        }
+        catch (ComponentOptionsException e)
+        {
+            throw new BadInputException($"{request.SpecFile}: {e.Message}", e);
+        }
+
+        var indexMap = objective.Component.IndexMap;
+        int d = indexMap.Dimension;
+        var theta0 = new double[d];
+        objective.Component.GetInitialTheta(theta0);
+
+        string outputRoot = request.OutDirectory ?? spec.Run.Out;
+        if (spec.Run.Experiment is { } experiment)
+        {
+            string experimentDirectory = Path.Combine(request.OutDirectory ?? spec.Run.ExperimentRoot, experiment);
+            ExperimentManifest.Ensure(experimentDirectory, experiment, spec.Description, spec.Run.ExperimentSettings);
+            outputRoot = Path.Combine(experimentDirectory, "runs");
+        }
+        IRunWriter writer;
+        try
+        {
+            writer = store.Component.CreateRun(new RunCreateRequest { OutputRoot = outputRoot, RunId = spec.Run.Id, Overwrite = request.Overwrite || spec.Run.Overwrite, Dimension = d });
+        }
+        catch (ArtifactException e)
+        {
+            throw new BadInputException(e.Message, e);
+        }
+
+        using (writer)
+        {
+            var createdAt = DateTimeOffset.UtcNow;
+            var git = Provenance.Git(Path.GetDirectoryName(Path.GetFullPath(request.SpecFile))!);
+            var meta = RunPipeline.BuildMeta(spec, specJson, request, writer.RunId, createdAt, git, indexMap, objective, "sampler", SamplerBlock(sampler), store, plugins);
+            writer.WriteMeta(meta);
+
+            var chainProgress = request.Quiet ? null : new ChainProgressDisplay(stderr, inPlace: !Console.IsErrorRedirected);
+            var collector = new SampleCollector(d, writer);
+            var clock = Stopwatch.StartNew();
+            SamplingResult? result = null;
+            string? crash = null;
+            try
+            {
+                result = sampler.Component.Sample(new SamplingContext
+                {
+                    Density = new ObjectiveDensity(objective.Component),
+                    CreateDensity = () => new ObjectiveDensity(catalog.CreateWithOptions<IObjective>(ComponentKinds.Objective, spec.Objective, "objective").Component),
+                    InitialThetas = [theta0],
+                    Sink = collector,
+                    Seed = ComponentContext.DeriveSeed(spec.Run.Seed, "sampler"),
+                    Objective = objective.Component,
+                    Components = catalog,
+                    Store = store.Component,
+                    Progress = new SilentProgress(),
+                    ChainProgress = chainProgress,
+                    Cancellation = cancellation,
+                });
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A sampler or objective defect must not lose the run: record it and keep the draws so far.
+                crash = $"{sampler.Descriptor.Key} threw {e.GetType().Name}: {e.Message}";
+            }
+            chainProgress?.Finish();
+            double runtime = clock.Elapsed.TotalSeconds;
+
+            meta["sampler"] = SamplerBlock(sampler);
+            writer.WriteMeta(meta);
+
+            var samples = collector.Arrays(warmup: false);
+            if (collector.CommonDraws(warmup: false) > 0) writer.WriteArrays(RunLayout.Samples, samples);
+            if (collector.CommonDraws(warmup: true) > 0) writer.WriteArrays(RunLayout.Warmup, collector.Arrays(warmup: true));
+            if (result is { Adaptations.Count: > 0 }) writer.WriteArrays(RunLayout.Adaptation, AdaptationArrays(result.Adaptations, d));
+
+            var summary = BuildSummary(writer.RunId, createdAt, git, result, crash, runtime, collector);
+            var truth = new double[d];
+            bool hasTruth = objective.Component is ITruthProvider provider && provider.TryGetTruth(truth);
+            if (collector.CommonDraws(warmup: false) > 0)
+            {
+                summary["posterior"] = SamplingSummary.Posterior(samples, SamplingSummary.ParameterNames(indexMap), hasTruth ? truth : null);
+                summary["sampler_stats"] = SamplingSummary.SamplerStats(samples, MaxTreeDepth(sampler));
+            }
+            var (best, final) = Checkpoints(samples, d);
+            writer.Complete(summary, best, final);
+
+            if (spec.Run.Figures && File.Exists(Path.Combine(writer.RunDirectory, RunLayout.Meta)))
+            {
+                try
+                {
+                    SignalProducer.Produce(catalog, writer.RunDirectory, spec.Run.Signals, "png");
+                }
+                catch (Exception e) when (e is BadInputException or ArtifactException or IOException or InvalidOperationException or ArgumentException)
+                {
+                    stderr.WriteLine($"dluxshera: warning: signals and figures were not made: {e.Message} (run 'dluxshera plot {writer.RunDirectory}' to retry)");
+                }
+            }
+
+            bool ok = summary["status"]!.GetValue<string>() == "ok";
+            if (!request.Quiet) PrintSummary(stdout, writer.RunDirectory, RunArtifacts.LoadSummary(writer.RunDirectory));
+            else stdout.WriteLine(writer.RunDirectory);
+            return ok ? ExitCodes.Ok : ExitCodes.RunFailed;
+        }
+    }
+
+    private static JsonObject SamplerBlock(CreatedComponent<ISampler> sampler)
+    {
+        var block = JsonNumbers.ToObject(sampler.Component.Describe());
+        block["component"] = sampler.Descriptor.Key;
+        block["options"] = sampler.EffectiveOptions.DeepClone();
+        return block;
+    }
+
+    private static int? MaxTreeDepth(CreatedComponent<ISampler> sampler) =>
+        sampler.EffectiveOptions["max_tree_depth"] is JsonValue v && v.TryGetValue(out int depth) ? depth : null;
+
+    private static Dictionary<string, NdArray> AdaptationArrays(IReadOnlyList<ChainAdaptation> adaptations, int d)
+    {
+        var ordered = adaptations.OrderBy(a => a.Chain).ToArray();
+        int chains = ordered.Length;
+        bool dense = ordered.All(a => a.InverseMassDense is not null);
+        var inverse = new double[chains * (dense ? d * d : d)];
+        for (int c = 0; c < chains; c++)
+        {
+            var source = dense ? ordered[c].InverseMassDense! : ordered[c].InverseMassDiagonal;
+            source.CopyTo(inverse, c * source.Length);
+        }
+        return new Dictionary<string, NdArray>
+        {
+            ["chain"] = new(ordered.Select(a => (long)a.Chain).ToArray(), chains),
+            ["step_size"] = new(ordered.Select(a => a.StepSize).ToArray(), chains),
+            ["inv_metric"] = dense ? new(inverse, chains, d, d) : new(inverse, chains, d),
+        };
+    }
+
+    // Best: the draw with the highest log density; final: chain 0's last draw. Loss = −log p.
+    private static (Checkpoint? Best, Checkpoint? Final) Checkpoints(IReadOnlyDictionary<string, NdArray> samples, int d)
+    {
+        var logProb = samples["log_prob"].ToDoubles();
+        if (logProb.Length == 0) return (null, null);
+        var theta = samples["theta"].ToDoubles();
+        int n = samples["log_prob"].Shape[1];
+        int best = 0;
+        for (int k = 1; k < logProb.Length; k++) if (logProb[k] > logProb[best]) best = k;
+        return (new Checkpoint(theta.AsSpan(best * d, d).ToArray(), best % n, -logProb[best]),
+                new Checkpoint(theta.AsSpan((n - 1) * d, d).ToArray(), n - 1, -logProb[n - 1]));
+    }
+
+    private static JsonObject BuildSummary(string runId, DateTimeOffset createdAt, JsonObject git, SamplingResult? result, string? crash, double runtime, SampleCollector collector)
+    {
+        var summary = new JsonObject
+        {
+            ["run_id"] = runId,
+            ["created_at"] = createdAt.ToString("o", CultureInfo.InvariantCulture),
+            ["git"] = new JsonObject { ["commit"] = git["commit"]?.DeepClone() },
+            ["kind"] = "sampling",
+            ["status"] = result?.Status == RunStatus.Ok ? "ok" : "failed",
+            ["stop_reason"] = result?.StopReason ?? StopReasons.Error,
+            ["message"] = result?.Message ?? crash,
+            ["num_chains"] = result?.Chains ?? collector.Chains,
+            ["num_draws_completed"] = collector.CommonDraws(warmup: false),
+            ["num_warmup_completed"] = collector.CommonDraws(warmup: true),
+            ["evaluations"] = result?.Evaluations,
+        };
+        if (result is not null) foreach (var (k, v) in result.Diagnostics) summary[k] = JsonNumbers.ToNode(v);
+        summary["runtime_total_s"] = Math.Round(runtime, 6);
+        return summary;
+    }
+
+    private static void PrintSummary(TextWriter o, string runDirectory, JsonObject s)
+    {
+        o.WriteLine($"run        {runDirectory}");
+        o.WriteLine($"status     {s["status"]} ({s["stop_reason"]}){(s["message"]?.GetValue<string>() is { Length: > 0 } m ? ": " + m : "")}");
+        o.WriteLine($"draws      {s["num_chains"]} chains × {s["num_draws_completed"]} (warm-up {s["num_warmup_completed"]})  evaluations {s["evaluations"]}");
+        if (s["sampler_stats"] is JsonObject stats)
+        {
+            o.WriteLine($"sampler    divergences {stats["divergences"]}  max-tree-depth hits {stats["max_tree_depth_hits"]}  E-BFMI {stats["ebfmi_per_chain"]!.ToJsonString()}");
+        }
+        o.WriteLine($"runtime    {s["runtime_total_s"]} s");
+        if (s["posterior"] is not JsonArray rows || rows.Count == 0) return;
+        o.WriteLine();
+        bool truth = rows[0]!["truth"] is not null;
+        o.WriteLine($"{"parameter",-34} {"mean",13} {"sd",11} {"q5",13} {"q95",13} {"ess_bulk",9} {"ess_tail",9} {"r_hat",6}{(truth ? $" {"truth",13} {"z",6}" : "")}");
+        foreach (var r in rows.Take(40))
+        {
+            double N(string k) => r![k]?.GetValue<double>() ?? double.NaN;
+            string line = string.Create(CultureInfo.InvariantCulture,
+                $"{r!["name"]!.GetValue<string>(),-34} {N("mean"),13:G6} {N("sd"),11:G4} {N("q5"),13:G6} {N("q95"),13:G6} {N("ess_bulk"),9:F0} {N("ess_tail"),9:F0} {N("r_hat"),6:F3}");
+            if (truth) line += string.Create(CultureInfo.InvariantCulture, $" {N("truth"),13:G6} {N("z_truth"),6:F2}");
+            o.WriteLine(line);
+        }
+        if (rows.Count > 40) o.WriteLine($"… {rows.Count - 40} more rows in summary.json");
+    }
+}
