@@ -78,8 +78,8 @@ public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins
             {
                 result = sampler.Component.Sample(new SamplingContext
                 {
-                    Density = new ObjectiveDensity(objective.Component),
-                    CreateDensity = () => new ObjectiveDensity(catalog.CreateWithOptions<IObjective>(ComponentKinds.Objective, spec.Objective, "objective").Component),
+                    Density = new ObjectiveLogDensity(objective.Component),
+                    CreateDensity = () => new ObjectiveLogDensity(catalog.CreateWithOptions<IObjective>(ComponentKinds.Objective, spec.Objective, "objective").Component),
                     InitialThetas = [theta0],
                     Sink = collector,
                     Seed = ComponentContext.DeriveSeed(spec.Run.Seed, "sampler"),
