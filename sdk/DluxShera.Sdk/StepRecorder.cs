@@ -45,7 +45,10 @@ public sealed class StepRecorder
     public double Record(int step, double loss, ReadOnlySpan<double> theta, ReadOnlySpan<double> gradient, double stepNorm, double learningRate, bool accepted = true)
     {
         double gradNorm = TensorPrimitives.Norm(gradient);
-        _context.Trace.Append(new TraceRow(step, loss, theta, gradNorm, stepNorm, learningRate, accepted));
+        _context.Trace.Append(new TraceRow
+        {
+            Step = step, Loss = loss, Theta = theta, GradNorm = gradNorm, StepNorm = stepNorm, BaseLr = learningRate, Accepted = accepted,
+        });
         if (Rows == 0) _initialLoss = loss;
         Rows++;
         if (_context.GradientEvery > 0 && step % _context.GradientEvery == 0) _context.Trace.RecordGradient(step, gradient);
