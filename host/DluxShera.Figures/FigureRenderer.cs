@@ -13,7 +13,7 @@ namespace DluxShera.Figures;
 public static class FigureRenderer
 {
     private const string FontName = "DejaVu Sans (DluxShera)";
-    private static readonly Lazy<bool> FontsLoaded = new(LoadFonts);
+    internal static readonly Lazy<bool> FontsLoaded = new(LoadFonts);
 
     private static bool LoadFonts()
     {
@@ -175,7 +175,7 @@ public static class FigureRenderer
         File.Move(temp, file, overwrite: true);
     }
 
-    private static void ComposeGrid(IReadOnlyList<byte[]> pngs, string file, int columns, int width, int height)
+    internal static void ComposeGrid(IReadOnlyList<byte[]> pngs, string file, int columns, int width, int height)
     {
         int rows = (pngs.Count + columns - 1) / columns;
         using var surface = SKSurface.Create(new SKImageInfo(columns * width, rows * height));

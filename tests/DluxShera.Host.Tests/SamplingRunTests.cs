@@ -57,6 +57,14 @@ public class SamplingRunTests
         var meta = RunArtifacts.LoadMeta(dir);
         Assert.Equal("sampler:nuts", meta["sampler"]!["component"]!.GetValue<string>());
         Assert.Equal(2, meta["sampler"]!["chain_seeds"]!.AsArray().Count);
+
+        // `plot` rebuilds the posterior figures from samples.npz and meta.json alone.
+        var plot = Dluxshera.Invoke("plot", dir, "--plugins", RepoPaths.PluginsJson);
+        Assert.True(plot.ExitCode == 0, plot.ToString());
+        foreach (string figure in new[] { "trace", "rank", "marginals", "corner", "energy" })
+        {
+            Assert.True(File.Exists(Path.Combine(dir, "figures", $"posterior_{figure}.png")), figure);
+        }
     }
 
     [SkippableFact]

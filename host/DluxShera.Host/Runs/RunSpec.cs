@@ -53,6 +53,9 @@ public sealed class RunSettings : IValidatableOptions
     /// <summary>The signal recipe; null chooses from the objective (shera for SHERA runs, else generic).</summary>
     public string? Signals { get; set; }
 
+    /// <summary>Sampling runs: the parameters (names or IndexMap blocks) of the posterior figures; null: the astrometry block, else the first six.</summary>
+    public List<string>? PosteriorParameters { get; set; }
+
     /// <summary>Master seed; every random consumer derives its own seed from it.</summary>
     public ulong Seed { get; set; }
 

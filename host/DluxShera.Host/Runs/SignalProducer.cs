@@ -102,6 +102,10 @@ public static class SignalProducer
             var eigen = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfRowMajor(d, d, h.ToDoubles()).Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
             files.AddRange(CurvatureFigures.Render(h.ToDoubles(), d, eigen.EigenValues.Select(v => v.Real).ToArray(), Path.Combine(reader.RunDirectory, RunLayout.Figures)));
         }
+        if (Sampling.PosteriorFigureInput.Load(reader, meta) is { } posterior)
+        {
+            files.AddRange(PosteriorFigures.Render(posterior, Path.Combine(reader.RunDirectory, RunLayout.Figures)));
+        }
         RunArtifacts.RecordAddedArtifacts(reader.RunDirectory);
         return (files, set);
     }
