@@ -86,7 +86,7 @@ public class ExampleRunTests
         Assert.True(summary["has_curvature"]!.GetValue<bool>());
         var meta = RunArtifacts.LoadMeta(dir);
         var pre = meta["optimizer"]!["preconditioning"]!;
-        Assert.Equal("hutchinson", pre["method"]!.GetValue<string>());
+        Assert.Equal("hutchinson_hessian_diag", pre["method"]!.GetValue<string>());
         Assert.Equal(4, pre["estimator"]!["probes"]!.GetValue<int>());
         Assert.Equal("fixed_at_init", pre["updated"]!.GetValue<string>());
         var reader = new FilesystemRunReader(dir);

@@ -81,6 +81,9 @@ public static class StopReasons
 
     /// <summary>The engine or objective threw.</summary>
     public const string Error = "error";
+
+    /// <summary>The loss never improved on its start and ended far above it (the host's divergence rule).</summary>
+    public const string Diverged = "diverged";
 }
 
 /// <summary>The outcome of an optimisation run.</summary>
