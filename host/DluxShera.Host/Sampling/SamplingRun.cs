@@ -185,7 +185,7 @@ public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins
         var summary = new JsonObject
         {
             ["run_id"] = runId,
-            ["created_at"] = createdAt.ToString("o", CultureInfo.InvariantCulture),
+            ["created_at"] = RunIds.Timestamp(createdAt),
             ["git"] = new JsonObject { ["commit"] = git["commit"]?.DeepClone() },
             ["kind"] = "sampling",
             ["status"] = result?.Status == RunStatus.Ok ? "ok" : "failed",
