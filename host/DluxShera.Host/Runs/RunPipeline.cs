@@ -126,6 +126,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
                 summary["stop_reason"] = rule.StopReason;
                 summary["message"] = $"{optimizer.Descriptor.Key}: {rule.Message}";
             }
+            if (summary["status"]?.GetValue<string>() == "ok") DivergenceRule.Apply(summary, result, spec.Run.DivergenceRatio);
             double[]? sigma = null;
             if (spec.Run.Uncertainty && result is not null)
             {
@@ -263,7 +264,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
         {
             ["artifact_schema"] = RunLayout.Schema,
             ["run_id"] = runId,
-            ["created_at"] = createdAt.ToString("o", CultureInfo.InvariantCulture),
+            ["created_at"] = RunIds.Timestamp(createdAt),
             ["description"] = spec.Description,
             ["git"] = git.DeepClone(),
             ["theta"] = new JsonObject
@@ -349,7 +350,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
         var summary = new JsonObject
         {
             ["run_id"] = runId,
-            ["created_at"] = createdAt.ToString("o", CultureInfo.InvariantCulture),
+            ["created_at"] = RunIds.Timestamp(createdAt),
             ["git"] = new JsonObject { ["commit"] = git["commit"]?.DeepClone() },
         };
         if (result is not null)
