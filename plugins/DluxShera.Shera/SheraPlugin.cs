@@ -26,7 +26,7 @@ public sealed class SheraPlugin : IDluxSheraPlugin
     {
         var presets = LoadPresets();
         services.AddComponent<IObjective, SheraOptions>(ComponentKinds.Objective, "shera",
-            "SHERA detector-image likelihood (two-plane), Gaussian or Poisson, with priors; presets testbed/flight × test/production",
+            "SHERA detector-image likelihood (two- or three-plane), Gaussian or Poisson, with priors; presets testbed/flight × 2p/3p × test/production",
             (context, o) =>
             {
                 var logger = (context.Services.GetService(typeof(ILoggerFactory)) as ILoggerFactory)?.CreateLogger("DluxShera.Shera");
