@@ -287,7 +287,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
                 ["overrides"] = new JsonArray(request.Overrides.Select(o => (JsonNode)o).ToArray()),
                 ["spec"] = specJson.DeepClone(),
             },
-            ["environment"] = Provenance.Environment(plugins.Loaded),
+            ["environment"] = Provenance.Environment(plugins.Loaded, objectiveBlock["backend"] as JsonObject),
         };
     }
 
