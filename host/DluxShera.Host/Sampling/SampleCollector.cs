@@ -13,6 +13,14 @@ public sealed class SampleCollector(int dimension, ITraceSink trace) : ISampleSi
 {
     private readonly ConcurrentDictionary<int, ChainBuffer> _chains = new();
     private readonly double[] _previous = new double[dimension];
+    private readonly Lock _gate = new();
+    private bool _frozen;
+
+    /// <summary>Ignores rows from now on (the run is being saved while chains may still be running).</summary>
+    public void Freeze()
+    {
+        lock (_gate) _frozen = true;
+    }
 
     /// <summary>Chains that sent rows, in index order.</summary>
     public int Chains => _chains.IsEmpty ? 0 : _chains.Keys.Max() + 1;
@@ -21,6 +29,16 @@ public sealed class SampleCollector(int dimension, ITraceSink trace) : ISampleSi
     public void Append(in SampleRow row)
     {
         if (row.Theta.Length != dimension) throw new ArgumentException($"sample row of chain {row.Chain} has θ of length {row.Theta.Length}; D = {dimension}");
+        // One lock for all chains: cheap next to a gradient, and it lets the stop-now path read consistent buffers.
+        lock (_gate)
+        {
+            if (_frozen) return;
+            AppendLocked(row);
+        }
+    }
+
+    private void AppendLocked(in SampleRow row)
+    {
         var buffer = _chains.GetOrAdd(row.Chain, _ => new ChainBuffer());
         (row.Warmup ? buffer.Warmup : buffer.Samples).Add(row);
         if (row.Chain == 0)
@@ -42,6 +60,11 @@ public sealed class SampleCollector(int dimension, ITraceSink trace) : ISampleSi
     /// <summary>The rows as arrays: <c>theta</c> (chains, draws, D) and Stan-named statistics (chains, draws).</summary>
     /// <param name="warmup">Warm-up rows instead of draws.</param>
     public Dictionary<string, NdArray> Arrays(bool warmup)
+    {
+        lock (_gate) return ArraysLocked(warmup);
+    }
+
+    private Dictionary<string, NdArray> ArraysLocked(bool warmup)
     {
         int chains = Chains, n = CommonDraws(warmup);
         var theta = new double[chains * n * dimension];

@@ -17,14 +17,14 @@ namespace DluxShera.Host.Sampling;
 /// </summary>
 public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins)
 {
-    /// <summary>Executes the run; returns 0 when ok, 1 when failed or cancelled.</summary>
+    /// <summary>Executes the run; returns 0 when ok, 1 when failed, 130/143 when interrupted.</summary>
     /// <param name="spec">The bound spec.</param>
     /// <param name="specJson">The effective spec JSON.</param>
     /// <param name="request">The command line.</param>
     /// <param name="stdout">The final table.</param>
     /// <param name="stderr">Progress.</param>
-    /// <param name="cancellation">Ctrl+C.</param>
-    public int Execute(RunSpec spec, JsonObject specJson, RunRequest request, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    /// <param name="interruption">SIGINT/SIGTERM: the first cancels the chains (draws so far are kept), a second saves them and exits.</param>
+    public int Execute(RunSpec spec, JsonObject specJson, RunRequest request, TextWriter stdout, TextWriter stderr, RunInterruption? interruption)
     {
         CreatedComponent<IObjective> objective;
         CreatedComponent<ISampler> sampler;
@@ -44,14 +44,18 @@ public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins
         int d = indexMap.Dimension;
         var theta0 = new double[d];
         objective.Component.GetInitialTheta(theta0);
+        StartingPoint.Check(objective.Descriptor.Key, indexMap, theta0);
 
         string outputRoot = request.OutDirectory ?? spec.Run.Out;
+        string outputWhat = request.OutDirectory is null ? $"{request.SpecFile}: run.out" : "--out";
         if (spec.Run.Experiment is { } experiment)
         {
             string experimentDirectory = Path.Combine(request.OutDirectory ?? spec.Run.ExperimentRoot, experiment);
+            WritableDirectory.Require(experimentDirectory, request.OutDirectory is null ? $"{request.SpecFile}: run.experiment_root" : "--out");
             ExperimentManifest.Ensure(experimentDirectory, experiment, spec.Description, spec.Run.ExperimentSettings);
             outputRoot = Path.Combine(experimentDirectory, "runs");
         }
+        WritableDirectory.Require(outputRoot, outputWhat);
         IRunWriter writer;
         try
         {
@@ -72,6 +76,17 @@ public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins
             var chainProgress = request.Quiet ? null : new ChainProgressDisplay(stderr, inPlace: !Console.IsErrorRedirected);
             var collector = new SampleCollector(d, writer);
             var clock = Stopwatch.StartNew();
+            var truth = new double[d];
+            bool hasTruth = objective.Component is ITruthProvider provider && provider.TryGetTruth(truth);
+            var finish = new RunFinisher(writer, meta, sampler, collector, createdAt, git, indexMap, hasTruth ? truth : null);
+            interruption?.SetStopNow((why, code) =>
+            {
+                // A second signal: the chains are still running; save the draws so far and end the process.
+                finish.Complete(null, why, clock.Elapsed.TotalSeconds, cancelled: true);
+                stderr.WriteLine($"dluxshera: stopped: {why}; {writer.RunDirectory} is saved as failed (cancelled) with the draws so far.");
+                stderr.Flush();
+                Environment.Exit(code);
+            });
             SamplingResult? result = null;
             string? crash = null;
             try
@@ -88,35 +103,18 @@ public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins
                     Store = store.Component,
                     Progress = new SilentProgress(),
                     ChainProgress = chainProgress,
-                    Cancellation = cancellation,
+                    Cancellation = interruption?.Token ?? CancellationToken.None,
                 });
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 // A sampler or objective defect must not lose the run: record it and keep the draws so far.
                 crash = $"{sampler.Descriptor.Key} threw {e.GetType().Name}: {e.Message}";
+                if (Cli.CrashLog.Write(e, ["run", request.SpecFile, .. request.Overrides.SelectMany(o => new[] { "--set", o })]) is { } log) crash += $" (details in {log})";
             }
+            interruption?.EngineReturned();
             chainProgress?.Finish();
-            double runtime = clock.Elapsed.TotalSeconds;
-
-            meta["sampler"] = SamplerBlock(sampler);
-            writer.WriteMeta(meta);
-
-            var samples = collector.Arrays(warmup: false);
-            if (collector.CommonDraws(warmup: false) > 0) writer.WriteArrays(RunLayout.Samples, samples);
-            if (collector.CommonDraws(warmup: true) > 0) writer.WriteArrays(RunLayout.Warmup, collector.Arrays(warmup: true));
-            if (result is { Adaptations.Count: > 0 }) writer.WriteArrays(RunLayout.Adaptation, AdaptationArrays(result.Adaptations, d));
-
-            var summary = BuildSummary(writer.RunId, createdAt, git, result, crash, runtime, collector);
-            var truth = new double[d];
-            bool hasTruth = objective.Component is ITruthProvider provider && provider.TryGetTruth(truth);
-            if (collector.CommonDraws(warmup: false) > 0)
-            {
-                summary["posterior"] = SamplingSummary.Posterior(samples, SamplingSummary.ParameterNames(indexMap), hasTruth ? truth : null);
-                summary["sampler_stats"] = SamplingSummary.SamplerStats(samples, MaxTreeDepth(sampler));
-            }
-            var (best, final) = Checkpoints(samples, d);
-            writer.Complete(summary, best, final);
+            var summary = finish.Complete(result, crash, clock.Elapsed.TotalSeconds, cancelled: false);
 
             if (spec.Run.Figures && File.Exists(Path.Combine(writer.RunDirectory, RunLayout.Meta)))
             {
@@ -133,7 +131,41 @@ public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins
             bool ok = summary["status"]!.GetValue<string>() == "ok";
             if (!request.Quiet) PrintSummary(stdout, writer.RunDirectory, RunArtifacts.LoadSummary(writer.RunDirectory));
             else stdout.WriteLine(writer.RunDirectory);
-            return ok ? ExitCodes.Ok : ExitCodes.RunFailed;
+            return ok ? ExitCodes.Ok : interruption?.ExitCode ?? ExitCodes.RunFailed;
+        }
+    }
+
+    /// <summary>Writes the sampling artifacts and summary.json once, from the normal path or the stop-now path.</summary>
+    private sealed class RunFinisher(IRunWriter writer, JsonObject meta, CreatedComponent<ISampler> sampler, SampleCollector collector,
+        DateTimeOffset createdAt, JsonObject git, IndexMap indexMap, double[]? truth)
+    {
+        private readonly Lock _gate = new();
+        private JsonObject? _summary;
+
+        public JsonObject Complete(SamplingResult? result, string? crash, double runtime, bool cancelled)
+        {
+            lock (_gate)
+            {
+                if (_summary is not null) return _summary;
+                collector.Freeze();
+                meta["sampler"] = SamplerBlock(sampler);
+                writer.WriteMeta(meta);
+                int d = indexMap.Dimension;
+                var samples = collector.Arrays(warmup: false);
+                if (collector.CommonDraws(warmup: false) > 0) writer.WriteArrays(RunLayout.Samples, samples);
+                if (collector.CommonDraws(warmup: true) > 0) writer.WriteArrays(RunLayout.Warmup, collector.Arrays(warmup: true));
+                if (result is { Adaptations.Count: > 0 }) writer.WriteArrays(RunLayout.Adaptation, AdaptationArrays(result.Adaptations, d));
+                var summary = BuildSummary(writer.RunId, createdAt, git, result, crash, runtime, collector);
+                if (cancelled) summary["stop_reason"] = StopReasons.Cancelled;
+                if (collector.CommonDraws(warmup: false) > 0)
+                {
+                    summary["posterior"] = SamplingSummary.Posterior(samples, SamplingSummary.ParameterNames(indexMap), truth);
+                    summary["sampler_stats"] = SamplingSummary.SamplerStats(samples, MaxTreeDepth(sampler));
+                }
+                var (best, final) = Checkpoints(samples, d);
+                writer.Complete(summary, best, final);
+                return _summary = summary;
+            }
         }
     }
 
