@@ -46,6 +46,10 @@ public class SamplingRunTests
         }
         // log p = −½ Σ hᵢ xᵢ² with h₂ = 100: sd 0.1, within a generous sampling band for 240 draws.
         Assert.InRange(row["sd"]!.GetValue<double>(), 0.07, 0.13);
+        // The signal recipe over every draw: the θ signal's posterior agrees with the posterior table.
+        var signalRows = summary["signal_posterior"]!.AsArray();
+        Assert.NotEmpty(signalRows);
+        Assert.True(File.Exists(Path.Combine(dir, "posterior_signals.npz")));
         var stats = summary["sampler_stats"]!.AsObject();
         Assert.Equal(2, stats["ebfmi_per_chain"]!.AsArray().Count);
         Assert.Equal(10, stats["max_tree_depth"]!.GetValue<int>());

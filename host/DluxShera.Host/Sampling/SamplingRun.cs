@@ -78,7 +78,8 @@ public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins
             var clock = Stopwatch.StartNew();
             var truth = new double[d];
             bool hasTruth = objective.Component is ITruthProvider provider && provider.TryGetTruth(truth);
-            var finish = new RunFinisher(writer, meta, sampler, collector, createdAt, git, indexMap, hasTruth ? truth : null);
+            var finish = new RunFinisher(writer, meta, sampler, collector, createdAt, git, indexMap, hasTruth ? truth : null,
+                (m, samples) => PosteriorSignals.Build(catalog, spec.Run.Signals, m, samples, writer));
             interruption?.SetStopNow((why, code) =>
             {
                 // A second signal: the chains are still running; save the draws so far and end the process.
@@ -137,7 +138,7 @@ public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins
 
     /// <summary>Writes the sampling artifacts and summary.json once, from the normal path or the stop-now path.</summary>
     private sealed class RunFinisher(IRunWriter writer, JsonObject meta, CreatedComponent<ISampler> sampler, SampleCollector collector,
-        DateTimeOffset createdAt, JsonObject git, IndexMap indexMap, double[]? truth)
+        DateTimeOffset createdAt, JsonObject git, IndexMap indexMap, double[]? truth, Func<JsonObject, IReadOnlyDictionary<string, NdArray>, JsonArray> signalPosterior)
     {
         private readonly Lock _gate = new();
         private JsonObject? _summary;
@@ -161,6 +162,15 @@ public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins
                 {
                     summary["posterior"] = SamplingSummary.Posterior(samples, SamplingSummary.ParameterNames(indexMap), truth);
                     summary["sampler_stats"] = SamplingSummary.SamplerStats(samples, MaxTreeDepth(sampler));
+                    try
+                    {
+                        summary["signal_posterior"] = signalPosterior(meta, samples);
+                    }
+                    catch (Exception e) when (e is InvalidOperationException or ArgumentException or KeyNotFoundException or IndexOutOfRangeException or ComponentOptionsException)
+                    {
+                        // Signals are a convenience: the draws and the posterior table stand without them.
+                        summary["signal_posterior_error"] = $"{e.GetType().Name}: {e.Message}";
+                    }
                 }
                 var (best, final) = Checkpoints(samples, d);
                 writer.Complete(summary, best, final);
@@ -256,5 +266,15 @@ public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins
             o.WriteLine(line);
         }
         if (rows.Count > 40) o.WriteLine($"… {rows.Count - 40} more rows in summary.json");
+        if (s["signal_posterior"] is JsonArray signals && signals.Any(r => r!["name"]!.GetValue<string>().Contains("error", StringComparison.Ordinal)))
+        {
+            o.WriteLine();
+            o.WriteLine($"{"posterior of residual signal",-40} {"mean",12} {"sd",11} {"q5",12} {"q95",12}  unit");
+            foreach (var r in signals.Where(r => r!["name"]!.GetValue<string>().Contains("error", StringComparison.Ordinal)).Take(20))
+            {
+                double N(string k) => r![k]?.GetValue<double>() ?? double.NaN;
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r!["name"]!.GetValue<string>(),-40} {N("mean"),12:G5} {N("sd"),11:G4} {N("q5"),12:G5} {N("q95"),12:G5}  {r["unit"]}"));
+            }
+        }
     }
 }
