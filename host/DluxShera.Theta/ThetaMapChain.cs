@@ -35,7 +35,7 @@ public sealed class ThetaMapChain : IThetaMap
         ThetaIndexMap = _stages.Length == 0 ? primitive : _stages[^1].ThetaIndexMap;
         _buffers = _stages.Select(s => new double[s.PrimitiveDimension]).ToArray();
         Document = BuildDocument();
-        Hash = _stages.Length == 0 ? "" : ComputeHash(Document, Arrays());
+        Hash = _stages.Length == 0 ? "" : ComputeHash(DocumentBytes, Arrays());
     }
 
     /// <summary>The stages, primitive side first.</summary>
@@ -58,6 +58,18 @@ public sealed class ThetaMapChain : IThetaMap
 
     /// <summary>The JSON stored in theta_map.npz's <see cref="MetadataEntry"/> (and meta.theta.theta_map).</summary>
     public JsonObject Document { get; }
+
+    /// <summary>The bytes of <see cref="Document"/> as stored in theta_map.npz.</summary>
+    public byte[] DocumentBytes => Encoding.UTF8.GetBytes(Document.ToJsonString());
+
+    /// <summary>theta_map.npz's content: the metadata entry and the arrays.</summary>
+    public IReadOnlyDictionary<string, NdArray> NpzContent()
+    {
+        var bytes = DocumentBytes;
+        var content = new Dictionary<string, NdArray> { [MetadataEntry] = new NdArray(bytes, bytes.Length) };
+        foreach (var (name, array) in Arrays()) content[name] = array;
+        return content;
+    }
 
     /// <inheritdoc/>
     public int ThetaDimension => ThetaIndexMap.Dimension;
@@ -161,12 +173,12 @@ public sealed class ThetaMapChain : IThetaMap
     /// SHA-256 (hex) of the metadata JSON bytes followed by each listed array's raw little-endian bytes, in order —
     /// in numpy: <c>h = sha256(npz["_theta_map_json"].tobytes()); [h.update(npz[n].tobytes()) for s in stages for n in s["arrays"]]</c>.
     /// </summary>
-    /// <param name="document">The metadata JSON.</param>
+    /// <param name="document">The metadata JSON bytes.</param>
     /// <param name="arrays">The arrays.</param>
-    public static string ComputeHash(JsonObject document, IEnumerable<(string Name, NdArray Array)> arrays)
+    public static string ComputeHash(byte[] document, IEnumerable<(string Name, NdArray Array)> arrays)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(Encoding.UTF8.GetBytes(document.ToJsonString()));
+        sha.AppendData(document);
         foreach (var (_, array) in arrays) sha.AppendData(RawBytes(array));
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
