@@ -65,6 +65,6 @@ public static class ThetaMapArtifacts
             stages.Add(stage);
             layout = stage.ThetaIndexMap;
         }
-        return new ThetaMapChain(primitive, stages);
+        return new ThetaMapChain(primitive, stages, docBytes);
     }
 }

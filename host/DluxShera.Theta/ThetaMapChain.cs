@@ -18,12 +18,15 @@ public sealed class ThetaMapChain : IThetaMap
 
     private readonly IDifferentiableThetaMap[] _stages;
     private readonly double[][] _buffers;
+    private readonly byte[]? _storedDocument;
 
     /// <summary>Chains <paramref name="stages"/> (primitive side first) over <paramref name="primitive"/>.</summary>
     /// <param name="primitive">The objective's IndexMap.</param>
     /// <param name="stages">The stages; each one's primitive dimension is the previous one's θ dimension.</param>
-    public ThetaMapChain(IndexMap primitive, IReadOnlyList<IDifferentiableThetaMap> stages)
+    /// <param name="storedDocument">The metadata bytes of a theta_map.npz the stages were read from (kept as they are, so the hash is the recorded one).</param>
+    public ThetaMapChain(IndexMap primitive, IReadOnlyList<IDifferentiableThetaMap> stages, byte[]? storedDocument = null)
     {
+        _storedDocument = storedDocument;
         PrimitiveIndexMap = primitive;
         _stages = stages.Where(s => s is not IdentityThetaMap).ToArray();
         int expected = primitive.Dimension;
@@ -34,7 +37,7 @@ public sealed class ThetaMapChain : IThetaMap
         }
         ThetaIndexMap = _stages.Length == 0 ? primitive : _stages[^1].ThetaIndexMap;
         _buffers = _stages.Select(s => new double[s.PrimitiveDimension]).ToArray();
-        Document = BuildDocument();
+        Document = storedDocument is null ? BuildDocument() : (JsonNode.Parse(storedDocument) as JsonObject)!;
         Hash = _stages.Length == 0 ? "" : ComputeHash(DocumentBytes, Arrays());
     }
 
@@ -60,7 +63,7 @@ public sealed class ThetaMapChain : IThetaMap
     public JsonObject Document { get; }
 
     /// <summary>The bytes of <see cref="Document"/> as stored in theta_map.npz.</summary>
-    public byte[] DocumentBytes => Encoding.UTF8.GetBytes(Document.ToJsonString());
+    public byte[] DocumentBytes => _storedDocument ?? Encoding.UTF8.GetBytes(Document.ToJsonString());
 
     /// <summary>theta_map.npz's content: the metadata entry and the arrays.</summary>
     public IReadOnlyDictionary<string, NdArray> NpzContent()
