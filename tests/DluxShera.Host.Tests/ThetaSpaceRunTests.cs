@@ -56,8 +56,8 @@ public class ThetaSpaceRunTests
         Assert.True(second > 0.99, $"flux loading of mode 1: {second}");
 
         // The same optimum as a primitive-space fit (Levenberg–Marquardt on the same data), within a small fraction of σ.
-        var (primitive, primitiveDir) = Run(tmp, "shera-eigen.json", "primitive", "run.figures=false", "run.uncertainty=false", "theta_map={\"name\":\"identity\"}",
-            "optimizer={\"name\":\"levenberg_marquardt\",\"options\":{\"num_steps\":50}}");
+        var (primitive, primitiveDir) = Run(tmp, "shera-eigen.json", "primitive", "run.figures=false", "run.uncertainty=false", "theta_map.name=identity", "theta_map.options=null",
+            "optimizer.name=levenberg_marquardt", "optimizer.options=null", "optimizer.options.num_steps=50");
         Assert.True(primitive.ExitCode == 0, primitive.ToString());
         var rows = RunArtifacts.LoadSummary(eigenDir)["parameters"]!.AsArray();
         var other = Best(primitiveDir);
@@ -93,7 +93,7 @@ public class ThetaSpaceRunTests
         var initial = RunArtifacts.LoadSummary(eDir)["parameters"]!.AsArray().Select(p => p!["initial"]!.GetValue<double>()).ToArray();
         for (int i = 0; i < uBest.Length; i++) Assert.Equal(uBest[i], initial[i], 12);
 
-        var (bad, _) = Run(tmp, "rosenbrock-lbfgs.json", "bad", $"run.init_from={uDir}", "objective.name=mgh", "objective.options={\"problem\":7}");
+        var (bad, _) = Run(tmp, "rosenbrock-lbfgs.json", "bad", $"run.init_from={uDir}", "objective.name=mgh", "objective.options=null", "objective.options.problem=7");
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains("layout_hash", bad.Stderr);
         Assert.Contains("theta_map_hash", bad.Stderr);
