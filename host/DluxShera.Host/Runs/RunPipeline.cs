@@ -124,6 +124,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
             writer.WriteMeta(meta);
 
             var summary = BuildSummary(writer.RunId, createdAt, git, result, crash, trace, runtime);
+            DivergenceRule.Apply(summary, result, spec.Run.DivergenceRatio);
             var bestPrimitive = result is null ? null : Decode(chain, result.BestTheta);
             var sigma = spec.Run.Uncertainty && bestPrimitive is not null ? AddUncertainty(writer, summary, objective.Component, bestPrimitive) : null;
             AddFitReport(summary, objective.Component, primitive0, bestPrimitive, sigma);
@@ -181,7 +182,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
         {
             ["artifact_schema"] = RunLayout.Schema,
             ["run_id"] = runId,
-            ["created_at"] = createdAt.ToString("o", CultureInfo.InvariantCulture),
+            ["created_at"] = RunIds.Timestamp(createdAt),
             ["description"] = spec.Description,
             ["git"] = git.DeepClone(),
             ["theta"] = new JsonObject
@@ -258,7 +259,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
         var summary = new JsonObject
         {
             ["run_id"] = runId,
-            ["created_at"] = createdAt.ToString("o", CultureInfo.InvariantCulture),
+            ["created_at"] = RunIds.Timestamp(createdAt),
             ["git"] = new JsonObject { ["commit"] = git["commit"]?.DeepClone() },
         };
         if (result is not null)
