@@ -71,6 +71,27 @@ public class SamplingRunTests
         }
     }
 
+    [Fact]
+    public void Sampling_in_a_whitened_eigen_space_reports_the_posterior_in_primitive_values()
+    {
+        // loss = ½ Σ hᵢ xᵢ², h = (1, 10, 100): whitened eigen coordinates are N(0, I); primitive sds are 1/√hᵢ.
+        using var tmp = RepoPaths.Temp();
+        string spec = Spec(tmp.Path, """{ "name": "nuts", "options": { "num_chains": 2, "num_warmup": 150, "num_samples": 150 } }""",
+            """ "theta_map": { "name": "eigen", "options": { "curvature": "fisher_dense", "whiten": true } }, """);
+        var r = Dluxshera.Invoke("run", spec, "--out", tmp.Path, "--plugins", RepoPaths.PluginsJson);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        string dir = tmp.Combine("s");
+        var samples = NpzFile.Load(Path.Combine(dir, "samples.npz"));
+        Assert.Equal([2, 150, 3], samples["primitive"].Shape);
+        var summary = RunArtifacts.LoadSummary(dir);
+        var primitive = summary["posterior"]!.AsArray();
+        Assert.Equal("x[2]", primitive[2]!["name"]!.GetValue<string>());
+        Assert.InRange(primitive[2]!["sd"]!.GetValue<double>(), 0.07, 0.13);
+        Assert.InRange(primitive[0]!["sd"]!.GetValue<double>(), 0.7, 1.3);
+        foreach (var row in summary["posterior_theta"]!.AsArray()) Assert.InRange(row!["sd"]!.GetValue<double>(), 0.7, 1.3);
+        Assert.True(File.Exists(Path.Combine(dir, "theta_map.npz")));
+    }
+
     [SkippableFact]
     public void Numpy_reads_samples_npz_with_the_documented_dtypes()
     {

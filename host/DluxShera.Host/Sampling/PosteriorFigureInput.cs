@@ -19,9 +19,11 @@ public static class PosteriorFigureInput
     public static PosteriorDraws? Load(IRunReader reader, JsonObject meta)
     {
         if (reader.LoadArrays(DluxShera.Artifacts.RunLayout.Samples) is not { } samples) return null;
-        var theta = samples["theta"];
+        // Reparameterised runs also store the draws decoded to primitive values: plot those, with primitive names.
+        bool decoded = samples.ContainsKey("primitive");
+        var theta = decoded ? samples["primitive"] : samples["theta"];
         int chains = theta.Shape[0], draws = theta.Shape[1], d = theta.Shape[2];
-        var entries = meta["theta"]?["index_map"]?["entries"]?.AsArray() ?? [];
+        var entries = meta["theta"]?[decoded ? "primitive_index_map" : "index_map"]?["entries"]?.AsArray() ?? [];
         var names = new List<string>();
         var blocks = new List<string>();
         foreach (var e in entries)

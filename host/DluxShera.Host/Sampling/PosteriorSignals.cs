@@ -26,7 +26,10 @@ public static class PosteriorSignals
     /// <param name="meta">The run's meta.json.</param>
     /// <param name="samples">samples.npz arrays.</param>
     /// <param name="artifacts">Where posterior_signals.npz goes.</param>
-    public static JsonArray Build(ComponentCatalog catalog, string? recipe, JsonObject meta, IReadOnlyDictionary<string, NdArray> samples, IRunArtifacts artifacts)
+    /// <param name="decoder">Decodes θ-space draws to primitive values.</param>
+    /// <param name="truth">The true primitive parameters, or null.</param>
+    public static JsonArray Build(ComponentCatalog catalog, string? recipe, JsonObject meta, IReadOnlyDictionary<string, NdArray> samples, IRunArtifacts artifacts,
+        IThetaDecoder decoder, double[]? truth)
     {
         var theta = samples["theta"];
         int chains = theta.Shape[0], draws = theta.Shape[1], d = theta.Shape[2], total = chains * draws;
@@ -38,7 +41,7 @@ public static class PosteriorSignals
         };
         string objective = meta["objective"]?["name"]?.GetValue<string>() ?? "";
         string name = recipe ?? (objective.StartsWith("shera.", StringComparison.Ordinal) && catalog.Has(ComponentKinds.Signals, "shera") ? "shera" : "generic");
-        var set = catalog.Create<ISignalRecipe>(ComponentKinds.Signals, new ComponentReference { Name = name }, "run.signals").Build(new SignalContext { Trace = trace, Meta = meta });
+        var set = catalog.Create<ISignalRecipe>(ComponentKinds.Signals, new ComponentReference { Name = name }, "run.signals").Build(new SignalContext { Trace = trace, Meta = meta, Decoder = decoder, Truth = truth });
 
         var table = new JsonArray();
         var arrays = new Dictionary<string, NdArray>();

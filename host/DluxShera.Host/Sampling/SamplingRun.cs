@@ -7,6 +7,8 @@ using DluxShera.Host.Components;
 using DluxShera.Host.Experiments;
 using DluxShera.Host.Plugins;
 using DluxShera.Host.Runs;
+using DluxShera.Host.Theta;
+using DluxShera.Theta;
 
 namespace DluxShera.Host.Sampling;
 
@@ -40,11 +42,17 @@ public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins
             throw new BadInputException($"{request.SpecFile}: {e.Message}", e);
         }
 
-        var indexMap = objective.Component.IndexMap;
+        // Chains sample in the run's θ-space z (theta_map); the posterior people read is also reported in primitive values.
+        var primitiveMap = objective.Component.IndexMap;
+        var primitive0 = new double[primitiveMap.Dimension];
+        objective.Component.GetInitialTheta(primitive0);
+        if (spec.Run.InitFrom is { } initFrom) primitive0 = RunThetaReader.LoadPrimitive(initFrom, spec.Run.InitCheckpoint, primitiveMap, "run.init_from");
+        StartingPoint.Check(objective.Descriptor.Key, primitiveMap, primitive0);
+        var thetaSpace = new ThetaSpaceBuilder(catalog).Build(spec.ThetaMap, objective.Component, primitive0);
+        var chain = thetaSpace.Chain;
+        var indexMap = chain.ThetaIndexMap;
         int d = indexMap.Dimension;
-        var theta0 = new double[d];
-        objective.Component.GetInitialTheta(theta0);
-        StartingPoint.Check(objective.Descriptor.Key, indexMap, theta0);
+        var theta0 = thetaSpace.InitialTheta;
 
         string outputRoot = request.OutDirectory ?? spec.Run.Out;
         string outputWhat = request.OutDirectory is null ? $"{request.SpecFile}: run.out" : "--out";
@@ -70,16 +78,17 @@ public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins
         {
             var createdAt = DateTimeOffset.UtcNow;
             var git = Provenance.Git(Path.GetDirectoryName(Path.GetFullPath(request.SpecFile))!);
-            var meta = RunPipeline.BuildMeta(spec, specJson, request, writer.RunId, createdAt, git, indexMap, objective, "sampler", SamplerBlock(sampler), store, plugins);
+            var meta = RunPipeline.BuildMeta(spec, specJson, request, writer.RunId, createdAt, git, chain, objective, "sampler", SamplerBlock(sampler), store, plugins);
             writer.WriteMeta(meta);
+            if (!chain.IsIdentity) writer.WriteArrays(ThetaMapArtifacts.FileName, chain.NpzContent());
 
             var chainProgress = request.Quiet ? null : new ChainProgressDisplay(stderr, inPlace: !Console.IsErrorRedirected);
             var collector = new SampleCollector(d, writer);
             var clock = Stopwatch.StartNew();
-            var truth = new double[d];
+            var truth = new double[primitiveMap.Dimension];
             bool hasTruth = objective.Component is ITruthProvider provider && provider.TryGetTruth(truth);
-            var finish = new RunFinisher(writer, meta, sampler, collector, createdAt, git, indexMap, hasTruth ? truth : null,
-                (m, samples) => PosteriorSignals.Build(catalog, spec.Run.Signals, m, samples, writer));
+            var finish = new RunFinisher(writer, meta, sampler, collector, createdAt, git, chain, hasTruth ? truth : null,
+                (m, samples) => PosteriorSignals.Build(catalog, spec.Run.Signals, m, samples, writer, new ThetaDecoder(chain), hasTruth ? truth : null));
             interruption?.SetStopNow((why, code) =>
             {
                 // A second signal: the chains are still running; save the draws so far and end the process.
@@ -94,12 +103,12 @@ public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins
             {
                 result = sampler.Component.Sample(new SamplingContext
                 {
-                    Density = new ObjectiveLogDensity(objective.Component),
-                    CreateDensity = () => new ObjectiveLogDensity(catalog.CreateWithOptions<IObjective>(ComponentKinds.Objective, spec.Objective, "objective").Component),
+                    Density = new ObjectiveLogDensity(thetaSpace.Objective),
+                    CreateDensity = () => new ObjectiveLogDensity(InThetaSpace(catalog.CreateWithOptions<IObjective>(ComponentKinds.Objective, spec.Objective, "objective").Component, chain)),
                     InitialThetas = [theta0],
                     Sink = collector,
                     Seed = ComponentContext.DeriveSeed(spec.Run.Seed, "sampler"),
-                    Objective = objective.Component,
+                    Objective = thetaSpace.Objective,
                     Components = catalog,
                     Store = store.Component,
                     Progress = new SilentProgress(),
@@ -138,7 +147,7 @@ public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins
 
     /// <summary>Writes the sampling artifacts and summary.json once, from the normal path or the stop-now path.</summary>
     private sealed class RunFinisher(IRunWriter writer, JsonObject meta, CreatedComponent<ISampler> sampler, SampleCollector collector,
-        DateTimeOffset createdAt, JsonObject git, IndexMap indexMap, double[]? truth, Func<JsonObject, IReadOnlyDictionary<string, NdArray>, JsonArray> signalPosterior)
+        DateTimeOffset createdAt, JsonObject git, ThetaMapChain chain, double[]? truth, Func<JsonObject, IReadOnlyDictionary<string, NdArray>, JsonArray> signalPosterior)
     {
         private readonly Lock _gate = new();
         private JsonObject? _summary;
@@ -151,8 +160,11 @@ public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins
                 collector.Freeze();
                 meta["sampler"] = SamplerBlock(sampler);
                 writer.WriteMeta(meta);
-                int d = indexMap.Dimension;
+                int d = chain.ThetaDimension;
                 var samples = collector.Arrays(warmup: false);
+                // In a reparameterised θ-space the draws are also decoded to primitive values (what people read).
+                var primitive = chain.IsIdentity ? null : DecodeDraws(chain, samples["theta"]);
+                if (primitive is not null) samples["primitive"] = primitive;
                 if (collector.CommonDraws(warmup: false) > 0) writer.WriteArrays(RunLayout.Samples, samples);
                 if (collector.CommonDraws(warmup: true) > 0) writer.WriteArrays(RunLayout.Warmup, collector.Arrays(warmup: true));
                 if (result is { Adaptations.Count: > 0 }) writer.WriteArrays(RunLayout.Adaptation, AdaptationArrays(result.Adaptations, d));
@@ -160,7 +172,10 @@ public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins
                 if (cancelled) summary["stop_reason"] = StopReasons.Cancelled;
                 if (collector.CommonDraws(warmup: false) > 0)
                 {
-                    summary["posterior"] = SamplingSummary.Posterior(samples, SamplingSummary.ParameterNames(indexMap), truth);
+                    summary["posterior"] = primitive is null
+                        ? SamplingSummary.Posterior(samples, SamplingSummary.ParameterNames(chain.ThetaIndexMap), truth)
+                        : SamplingSummary.Posterior(new Dictionary<string, NdArray> { ["theta"] = primitive }, SamplingSummary.ParameterNames(chain.PrimitiveIndexMap), truth);
+                    if (primitive is not null) summary["posterior_theta"] = SamplingSummary.Posterior(samples, SamplingSummary.ParameterNames(chain.ThetaIndexMap), null);
                     summary["sampler_stats"] = SamplingSummary.SamplerStats(samples, MaxTreeDepth(sampler));
                     try
                     {
@@ -177,6 +192,23 @@ public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins
                 return _summary = summary;
             }
         }
+    }
+
+    // Each chain's density gets its own objective instance wrapped in the same (stateless) map stages.
+    private static IObjective InThetaSpace(IObjective primitive, ThetaMapChain chain)
+    {
+        IObjective current = primitive;
+        foreach (var stage in chain.Stages) current = ThetaMappedObjective.Create(current, stage);
+        return current;
+    }
+
+    private static NdArray DecodeDraws(ThetaMapChain chain, NdArray theta)
+    {
+        int chains = theta.Shape[0], draws = theta.Shape[1], d = theta.Shape[2], p = chain.PrimitiveDimension;
+        var z = theta.ToDoubles();
+        var decoded = new double[chains * draws * p];
+        for (int k = 0; k < chains * draws; k++) chain.ToPrimitive(z.AsSpan(k * d, d), decoded.AsSpan(k * p, p));
+        return new NdArray(decoded, chains, draws, p);
     }
 
     private static JsonObject SamplerBlock(CreatedComponent<ISampler> sampler)
