@@ -10,7 +10,7 @@ namespace DluxShera.Shera;
 /// (fixed variance) or Poisson negative log-likelihood of the detector image plus Gaussian priors; the
 /// gradient is exact (reverse mode through the optics). Simulated data are seeded and recorded.
 /// </summary>
-public sealed class SheraObjective : IResidualObjective, IPerObservationObjective, ISimulatingObjective, IImageObjective, ITruthProvider, IThetaDecoder
+public sealed class SheraObjective : IResidualObjective, IPerObservationObjective, IExtraLossTerms, ISimulatingObjective, IImageObjective, ITruthProvider, IThetaDecoder
 {
     private readonly SheraOptions _options;
     private readonly OpticalModel _model;
@@ -222,6 +222,29 @@ public sealed class SheraObjective : IResidualObjective, IPerObservationObjectiv
             }
         }
         return loss;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Gaussian likelihood: the normalising constants ½ Σ log(2πσᵢ²) plus the priors ½ Σ zⱼ²; Poisson: NaN
+    /// (the residuals are the Gaussian approximation used by Gauss–Newton, not the loss's own terms).</remarks>
+    public double ExtraLoss(ReadOnlySpan<double> theta, Span<double> gradient)
+    {
+        gradient.Clear();
+        if (_options.Likelihood != "gaussian") return double.NaN;
+        double extra = 0;
+        foreach (double v in _variance) extra += 0.5 * Math.Log(2 * Math.PI * v);
+        var p = ToParameters(theta);
+        foreach (var (start, key, mu, sigma) in _priors)
+        {
+            var v = key.Get(p);
+            for (int i = 0; i < v.Length; i++)
+            {
+                double z = (v[i] - mu[i]) / sigma[i];
+                extra += 0.5 * z * z;
+                gradient[start + i] += z / sigma[i];
+            }
+        }
+        return extra;
     }
 
     /// <inheritdoc/>
