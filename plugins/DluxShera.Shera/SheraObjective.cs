@@ -337,20 +337,9 @@ public sealed class SheraObjective : IResidualObjective, IPerObservationObjectiv
     {
         gradient.Clear();
         if (_options.Likelihood != "gaussian") return double.NaN;
-        double extra = 0;
-        foreach (double v in _variance) extra += 0.5 * Math.Log(2 * Math.PI * v);
-        var p = ToParameters(theta);
-        foreach (var (start, key, mu, sigma) in _priors)
-        {
-            var v = key.Get(p);
-            for (int i = 0; i < v.Length; i++)
-            {
-                double z = (v[i] - mu[i]) / sigma[i];
-                extra += 0.5 * z * z;
-                gradient[start + i] += z / sigma[i];
-            }
-        }
-        return extra;
+        double constants = 0;
+        foreach (double v in _variance) constants += 0.5 * Math.Log(2 * Math.PI * v);
+        return constants + AddPriors(ToParameters(theta), gradient);
     }
 
     /// <inheritdoc/>
