@@ -95,7 +95,7 @@ public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins
                 finish.Complete(null, why, clock.Elapsed.TotalSeconds, cancelled: true);
                 stderr.WriteLine($"dluxshera: stopped: {why}; {writer.RunDirectory} is saved as failed (cancelled) with the draws so far.");
                 stderr.Flush();
-                Environment.Exit(code);
+                ProcessEnd.Now(code);
             });
             SamplingResult? result = null;
             string? crash = null;
