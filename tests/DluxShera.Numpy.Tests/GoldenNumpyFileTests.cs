@@ -18,6 +18,9 @@ public class GoldenNumpyFileTests
     /// <summary>The arrays make_golden.py saves, stated here from their closed forms.</summary>
     public static TheoryData<string> Names() => new(Expected.Keys);
 
+    // numpy's np.nan is the positive quiet NaN 0x7FF8…; .NET's double.NaN has the sign bit set.
+    private static readonly double NumpyNaN = BitConverter.Int64BitsToDouble(0x7FF8000000000000);
+
     private static readonly Dictionary<string, NdArray> Expected = new()
     {
         ["f8_2x3"] = new NdArray(Enumerable.Range(0, 6).Select(i => i / 7.0).ToArray(), 2, 3),
@@ -28,7 +31,7 @@ public class GoldenNumpyFileTests
         ["b1_3"] = new NdArray(new[] { true, false, true }, 3),
         ["u1_4"] = new NdArray(new byte[] { 0, 1, 127, 255 }, 4),
         ["f8_scalar"] = NdArray.Scalar(2.5),
-        ["f8_nonfinite"] = new NdArray(new[] { double.NaN, double.PositiveInfinity, double.NegativeInfinity, double.Epsilon }, 4),
+        ["f8_nonfinite"] = new NdArray(new[] { NumpyNaN, double.PositiveInfinity, double.NegativeInfinity, double.Epsilon }, 4),
     };
 
     [Theory]
