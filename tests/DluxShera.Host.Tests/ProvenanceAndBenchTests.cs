@@ -19,7 +19,7 @@ public class ProvenanceTests
         File.WriteAllText(spec, """
             {
               "objective": { "name": "quadratic", "options": { "dimension": 2 } },
-              "optimizer": { "name": "gd", "options": { "num_steps": 2, "learning_rate": 0.1 } }
+              "optimizer": { "name": "gd", "options": { "num_steps": 2, "learning_rate": 0.005 } }
             }
             """);
         Git(repo, "init", "-q");
