@@ -16,6 +16,7 @@ public sealed class FilesystemRunWriter : IRunWriter
     private JsonObject _meta = new();
     private AppendableNpyFile? _gradSteps;
     private AppendableNpyFile? _grads;
+    private readonly RunLiveness _liveness;
     private bool _completed;
 
     internal FilesystemRunWriter(string runDirectory, string runId, int dimension)
@@ -23,6 +24,7 @@ public sealed class FilesystemRunWriter : IRunWriter
         RunDirectory = runDirectory;
         RunId = runId;
         _dimension = dimension;
+        _liveness = RunLiveness.Hold(runDirectory); // before the placeholder summary, so a prober never sees it unheld
         _trace = new StreamingTrace(Path.Combine(runDirectory, RunLayout.PartialTraceDirectory), dimension);
         WriteSummaryFile(new JsonObject
         {
@@ -100,6 +102,7 @@ public sealed class FilesystemRunWriter : IRunWriter
         RunFiles.SetArtifactFlags(s, RunDirectory);
         WriteSummaryFile(s);
         WriteMetaFile();
+        _liveness.Dispose();
     }
 
     private void SaveCheckpoint(string file, string which, Checkpoint c) =>
@@ -153,7 +156,11 @@ public sealed class FilesystemRunWriter : IRunWriter
     /// <summary>A writer disposed without <see cref="Complete"/> still leaves a loadable, failed run.</summary>
     public void Dispose()
     {
-        if (_completed) return;
+        if (_completed)
+        {
+            _liveness.Dispose(); // also when Complete threw half way
+            return;
+        }
         var summary = new JsonObject
         {
             ["status"] = "failed",

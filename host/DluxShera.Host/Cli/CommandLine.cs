@@ -117,6 +117,7 @@ public static class CommandLine
         aggregate.SetAction(p => Guarded(stderr, () =>
             AggregateCommand.Execute(p.GetValue(experimentDirArgument)!, p.GetValue(metaOption), stdout)));
         experiment.Subcommands.Add(aggregate);
+        AddExperimentCommands(experiment, pluginsOption, stdout, stderr);
         root.Subcommands.Add(experiment);
 
         var bench = new Command("bench", "Benchmarks that print ratios against a baseline measured in the same invocation.");
@@ -165,6 +166,46 @@ public static class CommandLine
             return ExitCodes.BadInput;
         }
         return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+    }
+
+    // experiment run / status / submit / report (aggregate is above, where it has always been).
+    private static void AddExperimentCommands(Command experiment, Option<string?> pluginsOption, TextWriter stdout, TextWriter stderr)
+    {
+        var run = new Command("run", "Run every point of an experiment spec (sweep or time series) that is not done yet; see docs/experiments.md.");
+        var spec = new Argument<string>("spec") { Description = "the experiment spec (JSON)" };
+        var outOption = new Option<string?>("--out") { Description = "directory holding experiments (default: the spec's \"out\", else experiments/)" };
+        var workers = new Option<int>("--workers") { Description = "points run in parallel (0: as many as cores and memory allow)", DefaultValueFactory = _ => 0 };
+        var shard = new Option<string?>("--shard") { Description = "run only shard i of n (i/n); default from SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX/JOB_COMPLETIONS" };
+        var retry = new Option<bool>("--retry-failed") { Description = "run points whose earlier run failed again" };
+        var figures = new Option<bool>("--figures") { Description = "per-run figures (off inside experiments; signals.npz is written either way)" };
+        var isolation = new Option<string>("--isolation") { Description = "threads (one workbench per worker thread) or processes (one dluxshera run per point)", DefaultValueFactory = _ => "threads" };
+        foreach (var option in new Option[] { outOption, workers, shard, retry, figures, isolation }) run.Options.Add(option);
+        run.Arguments.Add(spec);
+        run.SetAction(p => Guarded(stderr, () =>
+        {
+            var mode = p.GetValue(isolation) switch
+            {
+                "threads" => PointIsolation.Threads,
+                "processes" => PointIsolation.Processes,
+                var other => throw new BadInputException($"--isolation '{other}': expected threads or processes."),
+            };
+            var request = new ExperimentRunRequest(p.GetValue(spec)!, p.GetValue(outOption), p.GetValue(workers), p.GetValue(shard), p.GetValue(retry),
+                p.GetValue(figures), mode, Path.GetFullPath(PluginsFile.Locate(p.GetValue(pluginsOption))));
+            using var cancel = new CancellationTokenSource();
+            // SIGINT (Ctrl+C) and SIGTERM (the scheduler's time limit): start nothing new, stop running points cleanly.
+            using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; cancel.Cancel(); });
+            using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; cancel.Cancel(); });
+            return ExperimentRunner.Execute(request, stdout, stderr, cancel.Token);
+        }));
+        experiment.Subcommands.Add(run);
+
+        var status = new Command("status", "Count an experiment's points by state (ok, failed, running, pending) and list those not ok; safe while it runs.");
+        var statusDir = new Argument<string>("experiment_dir") { Description = "the experiment directory" };
+        var json = new Option<bool>("--json") { Description = "machine-readable JSON" };
+        status.Arguments.Add(statusDir);
+        status.Options.Add(json);
+        status.SetAction(p => Guarded(stderr, () => StatusCommand.Execute(p.GetValue(statusDir)!, p.GetValue(json), stdout)));
+        experiment.Subcommands.Add(status);
     }
 
     private static int Guarded(TextWriter stderr, Func<int> action)

@@ -50,6 +50,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
         int d = indexMap.Dimension;
         var theta0 = new double[d];
         objective.Component.GetInitialTheta(theta0);
+        if (spec.Run.InitFrom is { } initFrom) WarmStart.Apply(initFrom, indexMap, theta0);
 
         string outputRoot = request.OutDirectory ?? spec.Run.Out;
         if (spec.Run.Experiment is { } experiment)
@@ -123,11 +124,11 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
             if (objective.Component is IImageObjective imaging && best is not null) WriteImages(writer, imaging, best.Theta);
             writer.Complete(summary, best, final);
             SignalSet? finalSignals = null;
-            if (spec.Run.Figures && File.Exists(Path.Combine(writer.RunDirectory, RunLayout.Meta)))
+            if (File.Exists(Path.Combine(writer.RunDirectory, RunLayout.Meta)))
             {
                 try
                 {
-                    var (_, signals) = SignalProducer.Produce(catalog, writer.RunDirectory, spec.Run.Signals, "png");
+                    var (_, signals) = SignalProducer.Produce(catalog, writer.RunDirectory, spec.Run.Signals, "png", spec.Run.Figures);
                     if (!request.Quiet) finalSignals = signals;
                 }
                 catch (Exception e) when (e is BadInputException or ArtifactException or IOException or InvalidOperationException or ArgumentException)
@@ -183,6 +184,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
             {
                 ["seed"] = spec.Run.Seed,
                 ["experiment"] = spec.Run.Experiment,
+                ["init_from"] = spec.Run.InitFrom is { } from ? Path.GetFullPath(from) : null,
                 ["spec_file"] = Path.GetFullPath(request.SpecFile),
                 ["overrides"] = new JsonArray(request.Overrides.Select(o => (JsonNode)o).ToArray()),
                 ["spec"] = specJson.DeepClone(),

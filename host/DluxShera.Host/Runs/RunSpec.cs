@@ -44,7 +44,7 @@ public sealed class RunSettings : IValidatableOptions
     /// (central differences of the exact gradient, 2·D evaluations) and write them to summary.json.</summary>
     public bool Uncertainty { get; set; }
 
-    /// <summary>After the run, build signals (signals.npz) and figures (figures/*.png) from the artifacts.</summary>
+    /// <summary>After the run, render figures (figures/*.png) from the artifacts; signals.npz is written either way.</summary>
     public bool Figures { get; set; } = true;
 
     /// <summary>The signal recipe; null chooses from the objective (shera for SHERA runs, else generic).</summary>
@@ -52,6 +52,10 @@ public sealed class RunSettings : IValidatableOptions
 
     /// <summary>Master seed; every random consumer derives its own seed from it.</summary>
     public ulong Seed { get; set; }
+
+    /// <summary>An earlier run directory: θ starts at its best checkpoint (layout_hash checked) instead of the
+    /// objective's initial values; time series warm-start each epoch this way.</summary>
+    public string? InitFrom { get; set; }
 
     /// <summary>Replace an existing run directory with the same id.</summary>
     public bool Overwrite { get; set; }

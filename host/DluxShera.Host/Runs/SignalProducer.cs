@@ -43,8 +43,9 @@ public static class SignalProducer
     /// <param name="runDirectory">The run directory.</param>
     /// <param name="recipe">A recipe name, or null to choose from meta.json (shera for SHERA runs, else generic).</param>
     /// <param name="format"><c>png</c> or <c>svg</c>.</param>
+    /// <param name="renderFigures">False writes signals.npz only (experiments keep ensembles small this way).</param>
     /// <returns>The files written and the signals.</returns>
-    public static (IReadOnlyList<string> Files, SignalSet Signals) Produce(ComponentCatalog catalog, string runDirectory, string? recipe, string format)
+    public static (IReadOnlyList<string> Files, SignalSet Signals) Produce(ComponentCatalog catalog, string runDirectory, string? recipe, string format, bool renderFigures = true)
     {
         if (format is not "png" and not "svg") throw new BadInputException($"--format '{format}': expected png or svg.");
         var reader = new FilesystemRunReader(runDirectory);
@@ -86,6 +87,11 @@ public static class SignalProducer
         string signalsFile = Path.Combine(reader.RunDirectory, RunLayout.Signals);
         NpzFile.Save(signalsFile, arrays);
         var files = new List<string> { signalsFile };
+        if (!renderFigures)
+        {
+            RunArtifacts.RecordAddedArtifacts(reader.RunDirectory);
+            return (files, set);
+        }
         files.AddRange(FigureRenderer.RenderPanels(set, Path.Combine(reader.RunDirectory, RunLayout.Figures), format));
         if (reader.LoadArrays(RunLayout.Images) is { } images)
         {
