@@ -58,7 +58,11 @@ public static class RunArtifacts
         var acc = trace.Channels.GetValueOrDefault("accepted");
         for (int t = 0; t < trace.Steps; t++)
         {
-            writer.Append(new TraceRow(t, trace.Loss[t], trace.ThetaAt(t), grad?[t] ?? double.NaN, step?[t] ?? double.NaN, lr?[t] ?? double.NaN, acc is null || acc[t] != 0));
+            writer.Append(new TraceRow
+            {
+                Step = t, Loss = trace.Loss[t], Theta = trace.ThetaAt(t), GradNorm = grad?[t] ?? double.NaN,
+                StepNorm = step?[t] ?? double.NaN, BaseLr = lr?[t] ?? double.NaN, Accepted = acc is null || acc[t] != 0,
+            });
         }
         if (optional.Signals is { } s) writer.WriteArrays(RunLayout.Signals, s);
         if (optional.Precond is { } p) writer.WriteArrays(RunLayout.Precond, p);

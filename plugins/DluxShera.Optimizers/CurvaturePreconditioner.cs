@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using DluxShera.Artifacts;
 using DluxShera.Contracts;
+using DluxShera.Sdk;
 
 namespace DluxShera.Optimizers;
 

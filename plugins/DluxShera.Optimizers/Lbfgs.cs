@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using DluxShera.Contracts;
+using DluxShera.Sdk;
 
 namespace DluxShera.Optimizers;
 
@@ -94,7 +95,7 @@ public sealed class Lbfgs(LbfgsOptions options) : IOptimizerEngine
 
         double f = objective.Evaluate(x, g);
         recorder.Evaluations++;
-        if (StepRecorder.NonFinite(f, g) is { } bad0) return recorder.NonFiniteResult(bad0, 0, f, 0, x, double.NaN);
+        if (NonFiniteCheck.Reason(f, g) is { } bad0) return recorder.NonFiniteResult(bad0, 0, f, 0, x, double.NaN);
         double gradNorm = recorder.Record(0, f, x, g, 0, 1.0);
         double stepNorm = 0, alpha = 1;
         int k = 0;

@@ -1,4 +1,5 @@
 using DluxShera.Contracts;
+using DluxShera.Sdk;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using DluxShera.Contracts;
 using DluxShera.LeastSquares;
+using DluxShera.Sdk;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace DluxShera.Optimizers;
@@ -79,7 +80,7 @@ public sealed class ResidualLeastSquares(bool levenbergMarquardt, ResidualLeastS
 
         double f = objective.Evaluate(x, g);
         recorder.Evaluations++;
-        if (StepRecorder.NonFinite(f, g) is { } bad0) return recorder.NonFiniteResult(bad0, 0, f, 0, x, double.NaN);
+        if (NonFiniteCheck.Reason(f, g) is { } bad0) return recorder.NonFiniteResult(bad0, 0, f, 0, x, double.NaN);
         double gradNorm = recorder.Record(0, f, x, g, 0, 1.0);
         double lambda = double.NaN, nu = 2;
         int accepted = 0, rejected = 0;
@@ -119,7 +120,7 @@ public sealed class ResidualLeastSquares(bool levenbergMarquardt, ResidualLeastS
                 }
             }
             k++;
-            bool ok = double.IsFinite(fTrial) && StepRecorder.NonFinite(fTrial, gTrial) is null && fTrial < f
+            bool ok = double.IsFinite(fTrial) && NonFiniteCheck.Reason(fTrial, gTrial) is null && fTrial < f
                 && (!levenbergMarquardt || (f - fTrial) / Math.Max(predicted, double.Epsilon) > 0);
             if (!ok)
             {

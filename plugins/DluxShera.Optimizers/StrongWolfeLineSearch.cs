@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using DluxShera.Contracts;
+using DluxShera.Sdk;
 
 namespace DluxShera.Optimizers;
 
@@ -41,14 +42,14 @@ public sealed class StrongWolfeLineSearch(double c1, double c2, int maxEvaluatio
             TensorPrimitives.MultiplyAdd(direction, a, theta, trial);
             double f = objective.Evaluate(trial, trialGradient);
             evaluations++;
-            if (StepRecorder.NonFinite(f, trialGradient) is not null) sawNonFinite = true;
+            if (NonFiniteCheck.Reason(f, trialGradient) is not null) sawNonFinite = true;
             return (f, TensorPrimitives.Dot(trialGradient, direction));
         }
 
         for (int i = 0; evaluations < maxEvaluations; i++)
         {
             var (phi, dphi) = Eval(alpha);
-            if (!double.IsFinite(phi) || StepRecorder.NonFinite(phi, trialGradient) is not null || phi > loss0 + c1 * alpha * dphi0 || (i > 0 && phi >= phiPrev))
+            if (!double.IsFinite(phi) || NonFiniteCheck.Reason(phi, trialGradient) is not null || phi > loss0 + c1 * alpha * dphi0 || (i > 0 && phi >= phiPrev))
             {
                 return Zoom(alphaPrev, phiPrev, dphiPrev, alpha, phi, dphi);
             }
@@ -67,7 +68,7 @@ public sealed class StrongWolfeLineSearch(double c1, double c2, int maxEvaluatio
             {
                 double a = Interpolate(lo, phiLo, dphiLo, hi, phiHi, dphiHi);
                 var (phi, dphi) = Eval(a);
-                bool bad = !double.IsFinite(phi) || StepRecorder.NonFinite(phi, trialGradient) is not null;
+                bool bad = !double.IsFinite(phi) || NonFiniteCheck.Reason(phi, trialGradient) is not null;
                 if (bad || phi > loss0 + c1 * a * dphi0 || phi >= phiLo)
                 {
                     hi = a;

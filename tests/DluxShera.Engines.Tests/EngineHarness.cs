@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using DluxShera.Contracts;
 using DluxShera.Curvature;
 using DluxShera.Optimizers;
+using DluxShera.Sdk;
 
 namespace DluxShera.Tests;
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using DluxShera.Contracts;
 using DluxShera.Optimizers;
+using DluxShera.Sdk;
 using DluxShera.TestProblems;
 using Xunit;
 

@@ -1,6 +1,7 @@
 using DluxShera.Contracts;
 using DluxShera.Curvature;
 using DluxShera.Optimizers;
+using DluxShera.Sdk;
 using DluxShera.TestProblems;
 using Xunit;
 

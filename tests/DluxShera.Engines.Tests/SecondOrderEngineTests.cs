@@ -1,5 +1,6 @@
 using DluxShera.Contracts;
 using DluxShera.Optimizers;
+using DluxShera.Sdk;
 using DluxShera.TestProblems;
 using Xunit;
 

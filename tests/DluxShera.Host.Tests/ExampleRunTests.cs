@@ -50,13 +50,7 @@ public class ExampleRunTests
     [SkippableFact]
     public void Lbfgs_evaluation_counts_are_comparable_to_scipy_on_mgh()
     {
-        PythonNumpy.RequireOrSkip();
-        var probe = PythonNumpy.Run("import importlib.util; print(importlib.util.find_spec('scipy') is not None)").Trim();
-        if (probe != "True")
-        {
-            if (Environment.GetEnvironmentVariable("CI") == "true") throw new InvalidOperationException("CI=true but scipy is missing (.ci/run installs python3-scipy)");
-            Skip.If(true, "python3-scipy is not installed");
-        }
+        PythonNumpy.RequireScipyOrSkip();
         var r = Dluxshera.Invoke("bench", "mgh", "--plugins", RepoPaths.PluginsJson);
         Assert.True(r.ExitCode == 0, r.ToString());
         int compared = 0;

@@ -43,11 +43,7 @@ public class ComplexMatrixTests
     [SkippableFact]
     public void System_blas_path_agrees_with_the_managed_kernel()
     {
-        if (!NativeBlas.Available)
-        {
-            if (Environment.GetEnvironmentVariable("CI") == "true") throw new InvalidOperationException("CI=true but no system BLAS was found (.ci/run installs libopenblas0)");
-            Skip.If(true, "no system BLAS (apt-get install libopenblas0)");
-        }
+        TestRequirement.SkipUnless(NativeBlas.Available, "a system BLAS (libopenblas0)", "apt-get install libopenblas0");
         var x = Random(200, 150, 3);
         var y = Random(150, 180, 4);
         var managed = new ComplexMatrix(200, 180);
@@ -67,11 +63,7 @@ public class FftTests
     [SkippableFact]
     public void Fftw_path_agrees_with_the_managed_transform_at_a_mixed_radix_size()
     {
-        if (!NativeFft.Available)
-        {
-            if (Environment.GetEnvironmentVariable("CI") == "true") throw new InvalidOperationException("CI=true but FFTW was not found (.ci/run installs libfftw3-double3)");
-            Skip.If(true, "FFTW is not installed (apt-get install libfftw3-double3)");
-        }
+        TestRequirement.SkipUnless(NativeFft.Available, "FFTW (libfftw3-double3)", "apt-get install libfftw3-double3");
         foreach (bool inverse in new[] { false, true })
         {
             var rng = new Random(inverse ? 1 : 2);

@@ -14,12 +14,15 @@ internal static class PythonNumpy
 
     public static void RequireOrSkip()
     {
-        if (Interpreter.Value is not null) return;
-        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new InvalidOperationException("CI=true but no python3 with numpy was found (.ci/run installs python3-numpy).");
-        }
-        Skip.If(true, "python3 with numpy is not installed (apt-get install python3-numpy)");
+        TestRequirement.SkipUnless(Interpreter.Value is not null, "python3 with numpy", "apt-get install python3-numpy");
+    }
+
+    /// <summary>Skips (or fails under CI) unless scipy is importable next to numpy.</summary>
+    public static void RequireScipyOrSkip()
+    {
+        RequireOrSkip();
+        bool hasScipy = Run("import importlib.util; print(importlib.util.find_spec('scipy') is not None)").Trim() == "True";
+        TestRequirement.SkipUnless(hasScipy, "scipy (python3-scipy)", "apt-get install python3-scipy");
     }
 
     /// <summary>Runs a script; returns stdout; throws with stderr on failure.</summary>

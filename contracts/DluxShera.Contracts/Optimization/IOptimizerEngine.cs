@@ -81,13 +81,36 @@ public static class StopReasons
 
     /// <summary>The engine or objective threw.</summary>
     public const string Error = "error";
+
+    /// <summary>
+    /// The status a stop reason implies (contract 1.2): <see cref="RunStatus.Ok"/> for <see cref="MaxSteps"/>,
+    /// <see cref="Converged"/> and engine-specific words; <see cref="RunStatus.Failed"/> for the non-finite
+    /// reasons, <see cref="Cancelled"/> and <see cref="Error"/>.
+    /// </summary>
+    /// <param name="stopReason">The stop reason.</param>
+    public static RunStatus StatusOf(string stopReason) => stopReason switch
+    {
+        NonFiniteLoss or NonFiniteGradient or Cancelled or Error => RunStatus.Failed,
+        _ => RunStatus.Ok,
+    };
 }
 
 /// <summary>The outcome of an optimisation run.</summary>
+/// <remarks>
+/// <para>Two step counts that differ on purpose: <see cref="StepsCompleted"/> is how many steps the engine
+/// took; <see cref="FinalStep"/> is the step of the point it reports as final, an earlier one when it
+/// restored the best point or stopped on a non-finite evaluation. Since contract 1.2, <see cref="FinalStep"/>
+/// defaults to <see cref="StepsCompleted"/> and <see cref="Status"/> defaults to what
+/// <see cref="StopReason"/> implies (<see cref="StopReasons.StatusOf"/>), so set them only to say otherwise.
+/// Engines built on the DluxShera.Sdk toolkit get the whole result from <c>StepRecorder.Finish</c>.</para>
+/// </remarks>
 public sealed class OptimizationResult
 {
-    /// <summary>Ok or failed.</summary>
-    public required RunStatus Status { get; init; }
+    private readonly RunStatus? _status;
+    private readonly int? _finalStep;
+
+    /// <summary>Ok or failed (default: <see cref="StopReasons.StatusOf"/> of <see cref="StopReason"/>).</summary>
+    public RunStatus Status { get => _status ?? StopReasons.StatusOf(StopReason); init => _status = value; }
 
     /// <summary>One of <see cref="StopReasons"/> (or an engine-specific word).</summary>
     public required string StopReason { get; init; }
@@ -95,7 +118,7 @@ public sealed class OptimizationResult
     /// <summary>Human-readable message (empty when ok).</summary>
     public string Message { get; init; } = "";
 
-    /// <summary>Steps completed.</summary>
+    /// <summary>Steps the engine took (the last trace row's step).</summary>
     public required int StepsCompleted { get; init; }
 
     /// <summary>loss(θ₀).</summary>
@@ -110,8 +133,9 @@ public sealed class OptimizationResult
     /// <summary>θ at <see cref="BestStep"/>.</summary>
     public required double[] BestTheta { get; init; }
 
-    /// <summary>Step of the final point (the last good one when the run failed).</summary>
-    public required int FinalStep { get; init; }
+    /// <summary>Step of the final point: an earlier step than <see cref="StepsCompleted"/> when the best point
+    /// was restored or the run failed (the last good one); default <see cref="StepsCompleted"/>.</summary>
+    public int FinalStep { get => _finalStep ?? StepsCompleted; init => _finalStep = value; }
 
     /// <summary>loss(θ_final).</summary>
     public required double FinalLoss { get; init; }

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace DluxShera.Contracts;
 
 /// <summary>
@@ -5,13 +7,27 @@ namespace DluxShera.Contracts;
 /// A ref struct so engines can stream rows without allocating; sinks copy what they keep.
 /// </summary>
 /// <remarks>
-/// Conventions (docs/artifacts.md): <see cref="StepNorm"/> is ‖θ_t − θ_{t−1}‖ (0 at t = 0);
+/// <para>Write rows with named members (contract 1.2), so the three adjacent doubles cannot be swapped:</para>
+/// <code>
+/// sink.Append(new TraceRow { Step = t, Loss = loss, Theta = theta, GradNorm = gnorm, StepNorm = snorm, BaseLr = lr });
+/// </code>
+/// <para>Every member but <see cref="Accepted"/> (default true) is required. The positional constructor of
+/// contract 1.0/1.1 still works, unchanged.</para>
+/// <para>Conventions (docs/artifacts.md): <see cref="StepNorm"/> is ‖θ_t − θ_{t−1}‖ (0 at t = 0);
 /// <see cref="BaseLr"/> is the global learning rate of the step that produced θ_t (the first rate at t = 0);
-/// <see cref="Accepted"/> is false when the engine rejected a proposed step (θ_t = θ_{t−1}).
+/// <see cref="Accepted"/> is false when the engine rejected a proposed step (θ_t = θ_{t−1}).</para>
 /// </remarks>
 public readonly ref struct TraceRow
 {
-    /// <summary>Creates a row.</summary>
+    // Stored negated so that a row built without naming Accepted (or default(TraceRow)) is accepted.
+    private readonly bool _rejected;
+
+    /// <summary>Creates a row from named members (<c>new TraceRow { Step = …, Loss = …, … }</c>).</summary>
+    public TraceRow()
+    {
+    }
+
+    /// <summary>Creates a row from positional arguments (the contract 1.0 surface; prefer named members).</summary>
     /// <param name="step">Steps completed when θ was reached.</param>
     /// <param name="loss">loss(θ_t).</param>
     /// <param name="theta">θ_t (length D); only valid during the call.</param>
@@ -19,6 +35,7 @@ public readonly ref struct TraceRow
     /// <param name="stepNorm">‖θ_t − θ_{t−1}‖₂.</param>
     /// <param name="baseLr">Global learning rate of the step.</param>
     /// <param name="accepted">Whether the step was accepted.</param>
+    [SetsRequiredMembers]
     public TraceRow(int step, double loss, ReadOnlySpan<double> theta, double gradNorm, double stepNorm, double baseLr, bool accepted)
     {
         Step = step;
@@ -31,25 +48,25 @@ public readonly ref struct TraceRow
     }
 
     /// <summary>Steps completed.</summary>
-    public int Step { get; }
+    public required int Step { get; init; }
 
     /// <summary>loss(θ_t).</summary>
-    public double Loss { get; }
+    public required double Loss { get; init; }
 
     /// <summary>θ_t.</summary>
-    public ReadOnlySpan<double> Theta { get; }
+    public required ReadOnlySpan<double> Theta { get; init; }
 
     /// <summary>‖∇loss(θ_t)‖₂.</summary>
-    public double GradNorm { get; }
+    public required double GradNorm { get; init; }
 
-    /// <summary>‖θ_t − θ_{t−1}‖₂.</summary>
-    public double StepNorm { get; }
+    /// <summary>‖θ_t − θ_{t−1}‖₂ (0 for row 0).</summary>
+    public required double StepNorm { get; init; }
 
     /// <summary>Global learning rate of the step that produced θ_t.</summary>
-    public double BaseLr { get; }
+    public required double BaseLr { get; init; }
 
-    /// <summary>Whether the step was accepted.</summary>
-    public bool Accepted { get; }
+    /// <summary>Whether the step was accepted (default true).</summary>
+    public bool Accepted { get => !_rejected; init => _rejected = !value; }
 }
 
 /// <summary>Receives trace rows as an engine produces them (an artifact store streams them to disk).</summary>

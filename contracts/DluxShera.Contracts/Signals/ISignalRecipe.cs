@@ -45,10 +45,19 @@ public sealed class SignalContext
     /// <summary>The run's meta.json.</summary>
     public required JsonObject Meta { get; init; }
 
-    /// <summary>A decoder θ → named parameters, or null (generic recipes use the IndexMap).</summary>
+    /// <summary>
+    /// Decodes a trace row (θ in the run's θ-space: primitive, eigen or unconstrained) into the objective's
+    /// primitive parameters, keyed by the primitive IndexMap's entry names (<c>meta.theta.primitive_index_map</c>).
+    /// The host sets it for every run and <c>plot</c> rebuilds it from meta.json and theta_map.npz, so recipes
+    /// give the same signals in every θ-space. Null only when a recipe is called outside the host.
+    /// </summary>
     public IThetaDecoder? Decoder { get; init; }
 
-    /// <summary>True θ (length D), or null.</summary>
+    /// <summary>
+    /// The true primitive parameters (flattened in the primitive IndexMap's order, i.e. what <see cref="Decoder"/>
+    /// decodes to), or null when unknown. Set by the host from <see cref="ITruthProvider"/> (recorded as
+    /// <c>meta.theta.truth</c>, which <c>plot</c> reads back).
+    /// </summary>
     public double[]? Truth { get; init; }
 }
 

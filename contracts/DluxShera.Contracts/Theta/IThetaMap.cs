@@ -6,7 +6,7 @@ namespace DluxShera.Contracts;
 /// </summary>
 public interface IThetaMap
 {
-    /// <summary><c>primitive</c> or <c>eigen</c>, recorded as <c>meta.theta.theta_space</c>.</summary>
+    /// <summary><c>primitive</c>, <c>eigen</c>, <c>unconstrained</c> or a composition (<c>unconstrained+eigen</c>), recorded as <c>meta.theta.theta_space</c>.</summary>
     string ThetaSpace { get; }
 
     /// <summary>A stable identifier of the map, recorded as <c>meta.theta.theta_map_id</c>.</summary>
@@ -47,7 +47,10 @@ public interface IThetaDecoder
     /// <summary>The layout the decoder expects; its <see cref="IndexMap.LayoutHash"/> must match the run's.</summary>
     IndexMap IndexMap { get; }
 
-    /// <summary>Decodes one θ into named arrays (flattened, C order) keyed by IndexMap entry name, plus any derived values.</summary>
+    /// <summary>
+    /// Decodes one θ (laid out as <see cref="IndexMap"/>) into the primitive parameters as named arrays (flattened,
+    /// C order) keyed by the objective's primitive IndexMap entry names, plus any derived values.
+    /// </summary>
     /// <param name="theta">θ.</param>
     IReadOnlyDictionary<string, double[]> Decode(ReadOnlySpan<double> theta);
 }

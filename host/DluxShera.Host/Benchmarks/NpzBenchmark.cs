@@ -89,7 +89,7 @@ public static class NpzBenchmark
         using var writer = new FilesystemArtifactStore().CreateRun(new RunCreateRequest { OutputRoot = root, RunId = "bench", Dimension = cols, Overwrite = true });
         for (int t = 0; t < rows; t++)
         {
-            writer.Append(new TraceRow(t, 1.0, theta.AsSpan(t * cols, cols), 1, 1, 1, true));
+            writer.Append(new TraceRow { Step = t, Loss = 1.0, Theta = theta.AsSpan(t * cols, cols), GradNorm = 1, StepNorm = 1, BaseLr = 1 });
         }
         writer.Complete(new System.Text.Json.Nodes.JsonObject { ["status"] = "ok" }, null, null);
     }

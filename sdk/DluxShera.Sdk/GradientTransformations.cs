@@ -1,6 +1,6 @@
 using DluxShera.Contracts;
 
-namespace DluxShera.Optimizers;
+namespace DluxShera.Sdk;
 
 /// <summary>
 /// An Optax-style gradient transformation with explicit state: turns the gradient into an update in

@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using DluxShera.Contracts;
 
-namespace DluxShera.Optimizers;
+namespace DluxShera.Sdk;
 
 /// <summary>
 /// The one loop all first-order engines share: evaluate, check finiteness (before every step), record,
@@ -50,7 +50,7 @@ public sealed class FirstOrderEngine(string name, FirstOrderOptions options, IGr
         {
             double loss = objective.Evaluate(theta, gradient);
             recorder.Evaluations++;
-            if (StepRecorder.NonFinite(loss, gradient) is { } failure)
+            if (NonFiniteCheck.Reason(loss, gradient) is { } failure)
             {
                 return recorder.NonFiniteResult(failure, t, loss, Math.Max(t - 1, 0), t == 0 ? theta : previous, t == 0 ? double.NaN : lastLoss);
             }

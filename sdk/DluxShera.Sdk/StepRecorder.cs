@@ -2,7 +2,7 @@ using System.Numerics.Tensors;
 using System.Text.Json.Nodes;
 using DluxShera.Contracts;
 
-namespace DluxShera.Optimizers;
+namespace DluxShera.Sdk;
 
 /// <summary>
 /// The bookkeeping every engine shares: streams trace rows, sparse gradients, diagnostics and progress,
@@ -45,7 +45,10 @@ public sealed class StepRecorder
     public double Record(int step, double loss, ReadOnlySpan<double> theta, ReadOnlySpan<double> gradient, double stepNorm, double learningRate, bool accepted = true)
     {
         double gradNorm = TensorPrimitives.Norm(gradient);
-        _context.Trace.Append(new TraceRow(step, loss, theta, gradNorm, stepNorm, learningRate, accepted));
+        _context.Trace.Append(new TraceRow
+        {
+            Step = step, Loss = loss, Theta = theta, GradNorm = gradNorm, StepNorm = stepNorm, BaseLr = learningRate, Accepted = accepted,
+        });
         if (Rows == 0) _initialLoss = loss;
         Rows++;
         if (_context.GradientEvery > 0 && step % _context.GradientEvery == 0) _context.Trace.RecordGradient(step, gradient);
@@ -69,21 +72,8 @@ public sealed class StepRecorder
         static JsonNode? Finite(double v) => double.IsFinite(v) ? v : null;
     }
 
-    /// <summary>Why (loss, gradient) cannot be used, or null when both are finite.</summary>
-    /// <param name="loss">The loss.</param>
-    /// <param name="gradient">The gradient.</param>
-    public static string? NonFinite(double loss, ReadOnlySpan<double> gradient)
-    {
-        if (!double.IsFinite(loss)) return StopReasons.NonFiniteLoss;
-        foreach (double g in gradient)
-        {
-            if (!double.IsFinite(g)) return StopReasons.NonFiniteGradient;
-        }
-        return null;
-    }
-
     /// <summary>A failed result for a non-finite evaluation at <paramref name="step"/>; θ_final is the last good point.</summary>
-    /// <param name="reason">The reason from <see cref="NonFinite"/>.</param>
+    /// <param name="reason">The reason from <see cref="NonFiniteCheck.Reason"/>.</param>
     /// <param name="step">The step whose evaluation failed.</param>
     /// <param name="loss">The bad loss.</param>
     /// <param name="lastGoodStep">Step of the last good point.</param>

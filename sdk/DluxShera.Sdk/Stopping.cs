@@ -1,6 +1,6 @@
 using DluxShera.Contracts;
 
-namespace DluxShera.Optimizers;
+namespace DluxShera.Sdk;
 
 /// <summary>
 /// Early stopping shared by every engine. A step "has converged" when any enabled test holds:

@@ -1,6 +1,6 @@
 using DluxShera.Contracts;
 
-namespace DluxShera.Optimizers;
+namespace DluxShera.Sdk;
 
 /// <summary>The learning-rate schedule kinds (Optax names).</summary>
 public enum ScheduleKind
