@@ -255,6 +255,12 @@ public class ExperimentRunTests
         Assert.Equal(tmp.Combine("warm", "runs", "e001-b"), meta["run"]!["init_from"]!.GetValue<string>());
         var initial = RunArtifacts.LoadTrace(tmp.Combine("warm", "runs", "e002-c")).Theta[..2];
         Assert.Equal(RunArtifacts.LoadCheckpoint(tmp.Combine("warm", "runs", "e001-b"))!.Theta, initial);
+
+        // The time-series answer: each parameter against epoch.
+        var agg = Dluxshera.Invoke("experiment", "aggregate", tmp.Combine("warm"));
+        Assert.True(agg.ExitCode == 0, agg.ToString());
+        var figures = Directory.GetFiles(tmp.Combine("warm", "figures"), "timeseries_*.svg").Select(Path.GetFileName).Order().ToList();
+        Assert.Equal(["timeseries_00_x_0_.svg", "timeseries_01_x_1_.svg"], figures);
     }
 
     [Fact]

@@ -206,6 +206,36 @@ public static class CommandLine
         status.Options.Add(json);
         status.SetAction(p => Guarded(stderr, () => StatusCommand.Execute(p.GetValue(statusDir)!, p.GetValue(json), stdout)));
         experiment.Subcommands.Add(status);
+
+        var submit = new Command("submit", "Write an sbatch array script for an experiment (shards over SLURM_ARRAY_TASK_ID) and submit it; see docs/experiments.md.");
+        var submitSpec = new Argument<string>("spec") { Description = "the experiment spec (JSON)" };
+        var slurm = new Option<bool>("--slurm") { Description = "submit to Slurm (the only scheduler for now)" };
+        var submitOut = new Option<string?>("--out") { Description = "directory holding experiments, on a filesystem every node sees" };
+        var arraySize = new Option<int>("--array-size") { Description = "array tasks (default: one per point, at most 1000)", DefaultValueFactory = _ => 0 };
+        var partition = new Option<string?>("--partition") { Description = "Slurm partition" };
+        var time = new Option<string?>("--time") { Description = "time limit per task, e.g. 02:00:00" };
+        var cpus = new Option<int>("--cpus-per-task") { Description = "CPUs per task; each task runs that many points at once", DefaultValueFactory = _ => 1 };
+        var memory = new Option<string?>("--mem") { Description = "memory per task, e.g. 4G" };
+        var account = new Option<string?>("--account") { Description = "Slurm account" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "print the sbatch script; write and submit nothing" };
+        submit.Arguments.Add(submitSpec);
+        foreach (var option in new Option[] { slurm, submitOut, arraySize, partition, time, cpus, memory, account, dryRun }) submit.Options.Add(option);
+        submit.SetAction(p => Guarded(stderr, () =>
+        {
+            if (!p.GetValue(slurm)) throw new BadInputException("experiment submit: pass --slurm (Slurm is the scheduler supported; Kubernetes indexed Jobs run 'experiment run' directly, see docs/experiments.md).");
+            var request = new SlurmSubmitRequest(p.GetValue(submitSpec)!, p.GetValue(submitOut), p.GetValue(arraySize), p.GetValue(partition), p.GetValue(time),
+                p.GetValue(cpus), p.GetValue(memory), p.GetValue(account), p.GetValue(dryRun), Path.GetFullPath(PluginsFile.Locate(p.GetValue(pluginsOption))));
+            return SlurmSubmit.Execute(request, stdout, stderr);
+        }));
+        experiment.Subcommands.Add(submit);
+
+        var report = new Command("report", "Write one self-contained HTML page: the run table (sortable, filterable by status), the ensemble statistics and figures, links to each run's figures.");
+        var reportDir = new Argument<string>("experiment_dir") { Description = "the experiment directory" };
+        var reportOut = new Option<string?>("--out") { Description = "the HTML file (default: <experiment_dir>/report.html)" };
+        report.Arguments.Add(reportDir);
+        report.Options.Add(reportOut);
+        report.SetAction(p => Guarded(stderr, () => ReportCommand.Execute(p.GetValue(reportDir)!, p.GetValue(reportOut), stdout)));
+        experiment.Subcommands.Add(report);
     }
 
     private static int Guarded(TextWriter stderr, Func<int> action)

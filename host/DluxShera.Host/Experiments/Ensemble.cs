@@ -41,7 +41,7 @@ public static class Ensemble
         int used = 0;
         foreach (string id in StatusCommand.Points(layout))
         {
-            var state = RunState.Of(layout.RunDirectory(id));
+            var state = RunState.OfPoint(layout, id);
             if (state.Status != "ok" || state.Summary?["parameters"] is not JsonArray parameters)
             {
                 skipped.Add(id);

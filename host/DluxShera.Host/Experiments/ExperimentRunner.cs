@@ -46,7 +46,7 @@ public static class ExperimentRunner
         int alreadyOk = 0, keptFailed = 0, elsewhere = 0;
         foreach (var point in spec.Points)
         {
-            var state = RunState.Of(layout.RunDirectory(point.RunId));
+            var state = RunState.OfPoint(layout, point.RunId);
             bool isMine = mine.Contains(point);
             switch (state.Status)
             {

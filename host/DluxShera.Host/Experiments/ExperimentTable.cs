@@ -45,7 +45,7 @@ public sealed class ExperimentTable
             {
                 foreach (var (column, value) in values) row[column] = value?.DeepClone();
             }
-            var state = RunState.Of(dir);
+            var state = RunState.OfPoint(layout, id);
             if (state.Summary is null)
             {
                 // Planned but not started, just started, or unreadable: a row all the same, so nothing disappears.

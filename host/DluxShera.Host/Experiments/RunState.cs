@@ -12,6 +12,21 @@ namespace DluxShera.Host.Experiments;
 /// or its directory cannot be read. <c>experiment run</c> reruns these without <c>--retry-failed</c>.</param>
 public sealed record RunState(string Status, string? Message, JsonObject? Summary, bool Resumable)
 {
+    /// <summary>The state of a planned point: its run directory's, or, when a point never got one (its spec was refused
+    /// when it ran: a component's options, a missing file), <c>failed</c> with the error its log recorded.</summary>
+    /// <param name="layout">The experiment.</param>
+    /// <param name="runId">The point's run id.</param>
+    public static RunState OfPoint(ExperimentLayout layout, string runId)
+    {
+        var state = Of(layout.RunDirectory(runId));
+        if (state.Status != "pending" || !File.Exists(layout.LogFile(runId))) return state;
+        var lines = File.ReadAllLines(layout.LogFile(runId));
+        if (lines.Length == 0 || lines[^1] == "exit 0") return state;
+        string error = lines.LastOrDefault(l => l.StartsWith("dluxshera: error: ", StringComparison.Ordinal))?["dluxshera: error: ".Length..]
+            ?? $"no run directory; see {layout.LogFile(runId)}";
+        return new RunState("failed", error, null, false);
+    }
+
     /// <summary>Reads summary.json and asks <see cref="RunLiveness"/> whether a live process still writes the run:
     /// a run whose summary is not final and whose writer is alive is <c>running</c>, not <c>failed</c>.</summary>
     /// <param name="runDirectory">The run directory.</param>

@@ -18,7 +18,7 @@ public static class StatusCommand
     public static int Execute(string experimentDirectory, bool json, TextWriter o)
     {
         var layout = new ExperimentLayout(Path.GetFullPath(experimentDirectory));
-        var rows = Points(layout).Select(id => (Id: id, State: RunState.Of(layout.RunDirectory(id)))).ToList();
+        var rows = Points(layout).Select(id => (Id: id, State: RunState.OfPoint(layout, id))).ToList();
         var counts = rows.GroupBy(r => r.State.Status).ToDictionary(g => g.Key, g => g.Count());
         if (json)
         {
