@@ -48,6 +48,27 @@ internal static class PythonNumpy
         return stdout.Result;
     }
 
+    /// <summary>Runs python with <paramref name="arguments"/> and extra environment variables; returns the exit code and
+    /// stdout + stderr together (for assertion messages).</summary>
+    public static (int ExitCode, string Output) RunWith(IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, string workingDirectory)
+    {
+        RequireOrSkip();
+        var info = new ProcessStartInfo(Interpreter.Value!)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        foreach (string a in arguments) info.ArgumentList.Add(a);
+        foreach (var (key, value) in environment) info.Environment[key] = value;
+        using var p = Process.Start(info)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        string stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result + stderr);
+    }
+
     private static string? Find()
     {
         foreach (string candidate in new[] { "/usr/bin/python3", "python3" })

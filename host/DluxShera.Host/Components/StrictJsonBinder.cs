@@ -65,7 +65,9 @@ public static class StrictJsonBinder
         _ => ToJson(value),
     };
 
-    private static object? BindValue(Type type, JsonNode? node, string path, List<string> errors)
+    /// <param name="existing">The property's default value when binding a property: an options object is bound
+    /// into it, so keys the JSON leaves out keep the defaults the parent class gave (precedence per key).</param>
+    private static object? BindValue(Type type, JsonNode? node, string path, List<string> errors, object? existing = null)
     {
         var underlying = Nullable.GetUnderlyingType(type);
         if (node is null)
@@ -122,7 +124,7 @@ public static class StrictJsonBinder
         if (type.IsClass && type.GetConstructor(Type.EmptyTypes) is not null)
         {
             if (node is not JsonObject obj) return Fail("an object");
-            return BindObject(type, obj, path, errors);
+            return BindObject(type, obj, path, errors, existing);
         }
         errors.Add($"{path}: options of type {type.Name} cannot be bound from JSON (a plugin defect: use plain properties).");
         return null;
@@ -134,9 +136,9 @@ public static class StrictJsonBinder
         }
     }
 
-    private static object BindObject(Type type, JsonObject obj, string path, List<string> errors)
+    private static object BindObject(Type type, JsonObject obj, string path, List<string> errors, object? existing = null)
     {
-        var instance = Activator.CreateInstance(type)!;
+        var instance = existing is not null && existing.GetType() == type ? existing : Activator.CreateInstance(type)!;
         var properties = Properties(type).ToDictionary(KeyOf, StringComparer.Ordinal);
         foreach (var (key, value) in obj)
         {
@@ -147,7 +149,7 @@ public static class StrictJsonBinder
                 continue;
             }
             int before = errors.Count;
-            object? bound = BindValue(property.PropertyType, value, keyPath, errors);
+            object? bound = BindValue(property.PropertyType, value, keyPath, errors, property.CanRead ? property.GetValue(instance) : null);
             if (errors.Count == before) property.SetValue(instance, bound);
         }
         if (instance is IValidatableOptions validatable && errors.Count == 0)

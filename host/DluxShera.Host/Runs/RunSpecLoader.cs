@@ -41,7 +41,8 @@ public static class RunSpecLoader
         }
     }
 
-    /// <summary>Applies one <c>key.path=value</c>: the value is JSON when it parses as JSON, otherwise a string.</summary>
+    /// <summary>Applies one <c>key.path=value</c>: the value is JSON when it parses as JSON, otherwise a string. An object
+    /// value merges into an existing object key by key; <c>null</c> (or any non-object) replaces.</summary>
     /// <param name="json">The spec.</param>
     /// <param name="assignment">The override.</param>
     public static void ApplyOverride(JsonObject json, string assignment)
@@ -78,6 +79,10 @@ public static class RunSpecLoader
                     throw new BadInputException($"--set '{assignment}': '{string.Join('.', keys[..(i + 1)])}' is not an object, so '{path}' cannot be set.");
             }
         }
-        node[keys[^1]] = value;
+        // Precedence per key: an object merges into the object already there (keys it leaves out keep their
+        // spec values); any other value, null included, replaces.
+        node[keys[^1]] = value is JsonObject overlay && node[keys[^1]] is JsonObject existing
+            ? StrictJsonBinder.Merge(existing, overlay)
+            : value;
     }
 }

@@ -74,12 +74,15 @@ public static class SignalProducer
                 ["name"] = s.Name,
                 ["unit"] = s.Unit,
                 ["shape"] = new JsonArray(s.Shape.Select(d => (JsonNode)d).ToArray()),
+                ["truth"] = s.Truth is null ? null : new JsonArray(s.Truth.Select(JsonNumbers.Number).ToArray()),
             }).ToArray()),
             ["panels"] = new JsonArray(set.Panels.Select(p => (JsonNode)new JsonObject
             {
                 ["title"] = p.Title,
                 ["signals"] = new JsonArray(p.Signals.Select(x => (JsonNode)x).ToArray()),
                 ["mode"] = p.Mode.ToString().ToLowerInvariant(),
+                ["statistic"] = System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Statistic.ToString()),
+                ["top_n"] = p.TopN,
                 ["log_y"] = p.LogY,
             }).ToArray()),
         };
