@@ -36,7 +36,7 @@ public sealed class RunLiveness : IDisposable
     /// <summary>A heartbeat older than this means its process is gone.</summary>
     public static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromSeconds(60);
 
-    private readonly string _directory;
+    private string _directory;
     private readonly FileStream _lock;
     private readonly Timer _timer;
     private bool _disposed;
@@ -45,15 +45,19 @@ public sealed class RunLiveness : IDisposable
     {
         _directory = directory;
         _lock = heldLock;
-        string heartbeat = Path.Combine(directory, HeartbeatFile);
-        File.WriteAllText(heartbeat, new JsonObject
+        File.WriteAllText(Path.Combine(directory, HeartbeatFile), new JsonObject
         {
             ["host"] = Environment.MachineName,
             ["pid"] = Environment.ProcessId,
             ["started_at"] = DateTimeOffset.UtcNow.ToString("o", System.Globalization.CultureInfo.InvariantCulture),
         }.ToJsonString() + "\n");
-        _timer = new Timer(_ => Touch(heartbeat), null, HeartbeatInterval, HeartbeatInterval);
+        _timer = new Timer(_ => Touch(Path.Combine(Volatile.Read(ref _directory), HeartbeatFile)), null, HeartbeatInterval, HeartbeatInterval);
     }
+
+    /// <summary>The directory was renamed (a staged run directory published under its run id); the lock, held on
+    /// the open file, moved with it.</summary>
+    /// <param name="directory">The new name.</param>
+    public void MovedTo(string directory) => Volatile.Write(ref _directory, directory);
 
     /// <summary>Takes the run directory's lock and starts its heartbeat; dispose when the run is complete.</summary>
     /// <param name="runDirectory">The run directory (exists).</param>

@@ -48,7 +48,11 @@ public sealed class InProcessPointExecutor(string pluginsFile) : IPointExecutor
         {
             _host ??= Workbench.Build(pluginsFile, verbose: false);
             var request = new RunRequest(job.SpecFile, [], null, Quiet: true, job.Overwrite);
-            code = _host.Services.GetRequiredService<RunPipeline>().Execute(request, log, log, cancellation);
+            // The experiment's signal reaches the run as `run`'s own would: the engine is cancelled, and one that
+            // ignores it past the grace period gets the stop-now path (its run saved as cancelled, the process ends).
+            using var interruption = new RunInterruption(RunInterruption.GraceFromEnvironment());
+            using var forward = cancellation.Register(() => interruption.OnSignal(PosixSignal.SIGTERM));
+            code = _host.Services.GetRequiredService<RunPipeline>().Execute(request, log, log, interruption);
         }
         catch (Exception e) when (e is BadInputException or ArtifactException or ComponentOptionsException)
         {

@@ -30,6 +30,7 @@ public static class SignalProducer
         foreach (var s in rows)
         {
             int t = s.Shape[0], k = s.Shape.Length > 1 ? s.Shape[1] : 1;
+            if (t == 0) continue;
             var last = s.Values.AsSpan((t - 1) * k, k).ToArray();
             string value = k <= 2
                 ? string.Join(", ", last.Select(v => v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)))
@@ -43,12 +44,16 @@ public static class SignalProducer
     /// <param name="runDirectory">The run directory.</param>
     /// <param name="recipe">A recipe name, or null to choose from meta.json (shera for SHERA runs, else generic).</param>
     /// <param name="format"><c>png</c> or <c>svg</c>.</param>
+    /// <param name="outDirectory">Where signals.npz and figures/ go instead of the run directory (<c>plot --out</c>), or null.</param>
     /// <param name="renderFigures">False writes signals.npz only (experiments keep ensembles small this way).</param>
     /// <returns>The files written and the signals.</returns>
-    public static (IReadOnlyList<string> Files, SignalSet Signals) Produce(ComponentCatalog catalog, string runDirectory, string? recipe, string format, bool renderFigures = true)
+    public static (IReadOnlyList<string> Files, SignalSet Signals) Produce(ComponentCatalog catalog, string runDirectory, string? recipe, string format, string? outDirectory = null,
+        bool renderFigures = true)
     {
         if (format is not "png" and not "svg") throw new BadInputException($"--format '{format}': expected png or svg.");
         var reader = new FilesystemRunReader(runDirectory);
+        string target = outDirectory is null ? reader.RunDirectory : Path.GetFullPath(outDirectory);
+        WritableDirectory.Require(target, outDirectory is null ? "run directory" : "--out");
         var meta = reader.LoadMeta();
         var trace = reader.LoadTrace();
         string objective = meta["objective"]?["name"]?.GetValue<string>() ?? "";
@@ -65,13 +70,14 @@ public static class SignalProducer
         var set = built.Build(new SignalContext { Trace = trace, Meta = meta });
 
         var arrays = new Dictionary<string, NdArray>();
-        foreach (var s in set.Signals) arrays[s.Name] = new NdArray(s.Values, s.Shape);
+        foreach (var s in set.Signals) arrays[ArrayName(s.Name)] = new NdArray(s.Values, s.Shape);
         var description = new JsonObject
         {
             ["recipe"] = name,
             ["signals"] = new JsonArray(set.Signals.Select(s => (JsonNode)new JsonObject
             {
-                ["name"] = s.Name,
+                ["name"] = ArrayName(s.Name),
+                ["label"] = s.Name,
                 ["unit"] = s.Unit,
                 ["shape"] = new JsonArray(s.Shape.Select(d => (JsonNode)d).ToArray()),
                 ["truth"] = s.Truth is null ? null : new JsonArray(s.Truth.Select(JsonNumbers.Number).ToArray()),
@@ -79,7 +85,7 @@ public static class SignalProducer
             ["panels"] = new JsonArray(set.Panels.Select(p => (JsonNode)new JsonObject
             {
                 ["title"] = p.Title,
-                ["signals"] = new JsonArray(p.Signals.Select(x => (JsonNode)x).ToArray()),
+                ["signals"] = new JsonArray(p.Signals.Select(x => (JsonNode)ArrayName(x)).ToArray()),
                 ["mode"] = p.Mode.ToString().ToLowerInvariant(),
                 ["statistic"] = System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Statistic.ToString()),
                 ["top_n"] = p.TopN,
@@ -87,31 +93,46 @@ public static class SignalProducer
             }).ToArray()),
         };
         arrays[MetadataEntry] = new NdArray(Encoding.UTF8.GetBytes(description.ToJsonString()), Encoding.UTF8.GetByteCount(description.ToJsonString()));
-        string signalsFile = Path.Combine(reader.RunDirectory, RunLayout.Signals);
-        NpzFile.Save(signalsFile, arrays);
-        var files = new List<string> { signalsFile };
-        if (!renderFigures)
+        string signalsFile = Path.Combine(target, RunLayout.Signals);
+        var files = new List<string>();
+        try
         {
-            RunArtifacts.RecordAddedArtifacts(reader.RunDirectory);
-            return (files, set);
+            NpzFile.Save(signalsFile, arrays);
+            files.Add(signalsFile);
+            if (!renderFigures) return (files, set);
+            files.AddRange(FigureRenderer.RenderPanels(set, Path.Combine(target, RunLayout.Figures), format));
+            if (reader.LoadArrays(RunLayout.Images) is { } images)
+            {
+                var data = images["data"];
+                string comparison = Path.Combine(target, RunLayout.Figures, "image_comparison.png");
+                ImageComparison.Render(data.ToDoubles(), images["model"].ToDoubles(), images["variance"].ToDoubles(), data.Shape[0], data.Shape[1],
+                    trace.Dimension, comparison);
+                files.Add(comparison);
+            }
+            if (reader.LoadArrays(RunLayout.Fisher) is { } fisher)
+            {
+                var h = fisher["hessian"];
+                int d = h.Shape[0];
+                var eigen = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfRowMajor(d, d, h.ToDoubles()).Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
+                files.AddRange(CurvatureFigures.Render(h.ToDoubles(), d, eigen.EigenValues.Select(v => v.Real).ToArray(), Path.Combine(target, RunLayout.Figures)));
+            }
         }
-        files.AddRange(FigureRenderer.RenderPanels(set, Path.Combine(reader.RunDirectory, RunLayout.Figures), format));
-        if (reader.LoadArrays(RunLayout.Images) is { } images)
+        finally
         {
-            var data = images["data"];
-            string comparison = Path.Combine(reader.RunDirectory, RunLayout.Figures, "image_comparison.png");
-            ImageComparison.Render(data.ToDoubles(), images["model"].ToDoubles(), images["variance"].ToDoubles(), data.Shape[0], data.Shape[1],
-                trace.Dimension, comparison);
-            files.Add(comparison);
+            // Whatever was written (signals.npz even when a figure failed) is in meta's manifest and summary's flags.
+            if (outDirectory is null && files.Count > 0) RunArtifacts.RecordAddedArtifacts(reader.RunDirectory);
         }
-        if (reader.LoadArrays(RunLayout.Fisher) is { } fisher)
-        {
-            var h = fisher["hessian"];
-            int d = h.Shape[0];
-            var eigen = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfRowMajor(d, d, h.ToDoubles()).Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
-            files.AddRange(CurvatureFigures.Render(h.ToDoubles(), d, eigen.EigenValues.Select(v => v.Real).ToArray(), Path.Combine(reader.RunDirectory, RunLayout.Figures)));
-        }
-        RunArtifacts.RecordAddedArtifacts(reader.RunDirectory);
         return (files, set);
+    }
+
+    /// <summary>A signal name as an .npz array name: path separators and control characters become '_'
+    /// (IndexMap names are free text; the original is kept as the signal's <c>label</c>).</summary>
+    /// <param name="signal">The signal name.</param>
+    public static string ArrayName(string signal)
+    {
+        if (string.IsNullOrEmpty(signal)) return "_";
+        var chars = signal.Select(c => c is '/' or '\\' || char.IsControl(c) ? '_' : c).ToArray();
+        string name = new(chars);
+        return name == MetadataEntry ? name + "_" : name;
     }
 }
