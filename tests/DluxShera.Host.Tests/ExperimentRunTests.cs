@@ -252,7 +252,7 @@ public class ExperimentRunTests
         Assert.True(later.Sum(id => Steps("warm", id)) < later.Sum(id => Steps("cold", id)) / 3,
             $"warm {string.Join(",", later.Select(id => Steps("warm", id)))} vs cold {string.Join(",", later.Select(id => Steps("cold", id)))}");
         var meta = RunArtifacts.LoadMeta(tmp.Combine("warm", "runs", "e002-c"));
-        Assert.Equal(tmp.Combine("warm", "runs", "e001-b"), meta["run"]!["init_from"]!.GetValue<string>());
+        Assert.Equal(tmp.Combine("warm", "runs", "e001-b"), meta["theta"]!["init_from"]!.GetValue<string>());
         var initial = RunArtifacts.LoadTrace(tmp.Combine("warm", "runs", "e002-c")).Theta[..2];
         Assert.Equal(RunArtifacts.LoadCheckpoint(tmp.Combine("warm", "runs", "e001-b"))!.Theta, initial);
 
