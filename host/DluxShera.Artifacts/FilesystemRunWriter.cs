@@ -16,14 +16,17 @@ public sealed class FilesystemRunWriter : IRunWriter
     private JsonObject _meta;
     private AppendableNpyFile? _gradSteps;
     private AppendableNpyFile? _grads;
+    private readonly RunLiveness _liveness;
     private bool _completed;
 
-    // Opens a directory that Prepare filled (and that was then renamed to its final name).
-    internal FilesystemRunWriter(string runDirectory, string runId, int dimension)
+    // Opens a directory that Prepare filled (and that was then renamed to its final name). The liveness lock
+    // was taken in the staging directory, so the run is `running` from the instant its name is visible.
+    internal FilesystemRunWriter(string runDirectory, string runId, int dimension, RunLiveness liveness)
     {
         RunDirectory = runDirectory;
         RunId = runId;
         _dimension = dimension;
+        _liveness = liveness;
         _meta = LoadPreparedMeta(runDirectory);
         _trace = new StreamingTrace(Path.Combine(runDirectory, RunLayout.PartialTraceDirectory), dimension);
     }
@@ -109,16 +112,23 @@ public sealed class FilesystemRunWriter : IRunWriter
         s["run_id"] = RunId;
         try
         {
-            PackArtifacts(best, final);
+            try
+            {
+                PackArtifacts(best, final);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                RecordStorageFailure(s, e);
+                throw;
+            }
+            RunFiles.SetArtifactFlags(s, RunDirectory);
+            WriteSummaryFile(s);
+            WriteMetaFile();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        finally
         {
-            RecordStorageFailure(s, e);
-            throw;
+            _liveness.Dispose(); // the final summary is written (or the failure recorded): no longer running
         }
-        RunFiles.SetArtifactFlags(s, RunDirectory);
-        WriteSummaryFile(s);
-        WriteMetaFile();
     }
 
     private void PackArtifacts(Checkpoint? best, Checkpoint? final)
@@ -156,7 +166,16 @@ public sealed class FilesystemRunWriter : IRunWriter
         }
         catch (Exception again) when (again is IOException or UnauthorizedAccessException)
         {
-            // Nothing more can be written; summary.json still says failed ("process ended before the run finished").
+            // No room for the atomic write's temporary file: rewrite summary.json in place (its own blocks are
+            // reused), which is the one non-atomic write, made only when the disk is already full.
+            try
+            {
+                File.WriteAllText(Path.Combine(RunDirectory, RunLayout.Summary), summary.ToJsonString(JsonNumbers.Indented) + "\n");
+            }
+            catch (Exception last) when (last is IOException or UnauthorizedAccessException)
+            {
+                // Nothing more can be written; summary.json still says failed ("process ended before the run finished").
+            }
         }
     }
 
@@ -211,7 +230,11 @@ public sealed class FilesystemRunWriter : IRunWriter
     /// <summary>A writer disposed without <see cref="Complete"/> still leaves a loadable, failed run.</summary>
     public void Dispose()
     {
-        if (_completed) return;
+        if (_completed)
+        {
+            _liveness.Dispose();
+            return;
+        }
         var summary = new JsonObject
         {
             ["status"] = "failed",
