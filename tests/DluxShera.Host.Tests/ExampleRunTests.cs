@@ -39,8 +39,8 @@ public class ExampleRunTests
     public void Second_order_engines_run_from_a_spec(string engine, int problem)
     {
         using var tmp = RepoPaths.Temp();
-        var (r, dir) = Run(tmp, "rosenbrock-lbfgs.json", engine, $"optimizer.name={engine}", "optimizer.options={}",
-            "objective.name=mgh", $"objective.options={{\"problem\":{problem}}}");
+        var (r, dir) = Run(tmp, "rosenbrock-lbfgs.json", engine, $"optimizer.name={engine}", "optimizer.options=null",
+            "objective.name=mgh", "objective.options=null", $"objective.options={{\"problem\":{problem}}}");
         Assert.True(r.ExitCode == 0, r.ToString());
         var summary = RunArtifacts.LoadSummary(dir);
         Assert.True(summary["loss_best"]!.GetValue<double>() < 1e-12, $"{engine}: {summary["loss_best"]}");
@@ -142,7 +142,7 @@ public class ExampleRunTests
     {
         using var tmp = RepoPaths.Temp();
         var (r, dir) = Run(tmp, "quadratic-preconditioned.json", estimator,
-            "objective.name=noisy_linear_ls", "objective.preset=null", "objective.options={\"dimension\":4,\"observations\":50}",
+            "objective.name=noisy_linear_ls", "objective.preset=null", "objective.options=null", "objective.options={\"dimension\":4,\"observations\":50}",
             $"optimizer.options.curvature={{\"name\":\"{estimator}\"}}", $"optimizer.options.power={power}", $"optimizer.options.learning_rate={lr}",
             "optimizer.options.num_steps=200", "optimizer.options.stopping={}");
         Assert.True(r.ExitCode == 0, r.ToString());

@@ -41,25 +41,20 @@ public static class RunSpecLoader
         }
     }
 
-    /// <summary>Marks the keys of an error message that a <c>--set</c> gave, so the error is not blamed on the
-    /// spec file alone: <c>a.b (from --set a.b=x): expected …</c>.</summary>
+    /// <summary>Names the <c>--set</c> assignments behind an error message, so the error is not blamed on the spec
+    /// file alone: <c>a.b: expected … (from --set a.b=x)</c>. The message's own text stays as it was.</summary>
     /// <param name="message">A binding error naming JSON paths.</param>
     /// <param name="overrides">The <c>--set</c> assignments.</param>
     public static string Attribute(string message, IEnumerable<string> overrides)
     {
-        foreach (string o in overrides)
+        var sources = overrides.Where(o =>
         {
             int eq = o.IndexOf('=');
-            if (eq <= 0) continue;
+            if (eq <= 0) return false;
             string key = o[..eq].Trim();
-            int at = message.IndexOf(key + ":", StringComparison.Ordinal);
-            if (at < 0) at = message.IndexOf(key + ".", StringComparison.Ordinal) is var child && child >= 0 ? child : -1;
-            if (at < 0 || message.Contains($"(from --set {o})", StringComparison.Ordinal)) continue;
-            int end = message.IndexOf(':', at);
-            if (end < 0) continue;
-            message = message[..end] + $" (from --set {o})" + message[end..];
-        }
-        return message;
+            return message.Contains(key + ":", StringComparison.Ordinal) || message.Contains(key + ".", StringComparison.Ordinal);
+        }).ToList();
+        return sources.Count == 0 ? message : $"{message} (from --set {string.Join(", --set ", sources)})";
     }
 
     /// <summary>Applies one <c>key.path=value</c>: the value is JSON when it parses as JSON, otherwise a string. An object
