@@ -74,7 +74,7 @@ public class RunSpecTests
         var r = Dluxshera.Invoke("run", spec, "--plugins", RepoPaths.PluginsJson);
         Assert.Equal(2, r.ExitCode);
         Assert.Contains(spec, r.Stderr);
-        Assert.Contains("optimiser: unknown key; allowed keys here: description, run, objective, optimizer, store", r.Stderr);
+        Assert.Contains("optimiser: unknown key; allowed keys here: description, run, objective, optimizer, theta_map, store", r.Stderr);
     }
 
     [Fact]
