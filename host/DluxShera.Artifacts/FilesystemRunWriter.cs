@@ -156,7 +156,16 @@ public sealed class FilesystemRunWriter : IRunWriter
         }
         catch (Exception again) when (again is IOException or UnauthorizedAccessException)
         {
-            // Nothing more can be written; summary.json still says failed ("process ended before the run finished").
+            // No room for the atomic write's temporary file: rewrite summary.json in place (its own blocks are
+            // reused), which is the one non-atomic write, made only when the disk is already full.
+            try
+            {
+                File.WriteAllText(Path.Combine(RunDirectory, RunLayout.Summary), summary.ToJsonString(JsonNumbers.Indented) + "\n");
+            }
+            catch (Exception last) when (last is IOException or UnauthorizedAccessException)
+            {
+                // Nothing more can be written; summary.json still says failed ("process ended before the run finished").
+            }
         }
     }
 

@@ -435,8 +435,7 @@ public sealed class SheraObjective : IResidualObjective, IPerObservationObjectiv
         if (options.Data.Source == "file")
         {
             var arrays = NpzFile.Load(options.Data.Path!);
-            double[] Need(string name) => arrays.TryGetValue(name, out var a) && a.Count == pixels ? a.ToDoubles()
-                : throw new ArgumentException($"{options.Data.Path}: expected an array '{name}' of {config.PsfNpix}×{config.PsfNpix} pixels.");
+            double[] Need(string name) => DataFileCheck.Require(Path.GetFullPath(options.Data.Path!), arrays, name, config.PsfNpix);
             return (Need("image"), Need("variance"), new JsonObject { ["source"] = "file", ["path"] = Path.GetFullPath(options.Data.Path!) });
         }
         var clean = (double[])_model.Forward(_truth).Clone();

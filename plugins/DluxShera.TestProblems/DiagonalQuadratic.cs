@@ -29,7 +29,8 @@ public sealed class QuadraticOptions : IValidatableOptions
 public sealed class DiagonalQuadratic : IHessianVectorObjective, IResidualObjective, ITruthProvider
 {
     private readonly QuadraticOptions _options;
-    private readonly double[] _h;
+    private readonly int _d;
+    private double[]? _curvatures;
 
     /// <summary>Creates the problem.</summary>
     /// <param name="options">Options.</param>
@@ -37,13 +38,23 @@ public sealed class DiagonalQuadratic : IHessianVectorObjective, IResidualObject
     {
         _options = options;
         int d = options.Dimension;
-        _h = new double[d];
-        for (int i = 0; i < d; i++) _h[i] = d == 1 ? 1.0 : Math.Pow(options.Condition, (double)i / (d - 1));
+        _d = d;
         IndexMap = IndexMap.SingleVector(d, "x", "x");
     }
 
     /// <summary>The diagonal of the Hessian.</summary>
-    public ReadOnlySpan<double> Curvatures => _h;
+    public ReadOnlySpan<double> Curvatures => CurvatureVector;
+
+    // Built on first use, not by the factory: the host checks the memory a run of this dimension needs
+    // before anything of size D exists (dimension = 2·10⁹ is refused, not allocated).
+    private double[] CurvatureVector => _curvatures ??= BuildCurvatures(_d, _options.Condition);
+
+    private static double[] BuildCurvatures(int d, double condition)
+    {
+        var h = new double[d];
+        for (int i = 0; i < d; i++) h[i] = d == 1 ? 1.0 : Math.Pow(condition, (double)i / (d - 1));
+        return h;
+    }
 
     /// <inheritdoc/>
     public string Name => "quadratic";
@@ -52,22 +63,23 @@ public sealed class DiagonalQuadratic : IHessianVectorObjective, IResidualObject
     public IndexMap IndexMap { get; }
 
     /// <inheritdoc/>
-    public int ResidualCount => _h.Length;
+    public int ResidualCount => _d;
 
     /// <inheritdoc/>
     public double? KnownMinimum => 0.0;
 
     /// <inheritdoc/>
-    public void GetInitialTheta(Span<double> theta) => theta[.._h.Length].Fill(_options.Start);
+    public void GetInitialTheta(Span<double> theta) => theta[.._d].Fill(_options.Start);
 
     /// <inheritdoc/>
     public double Evaluate(ReadOnlySpan<double> x, Span<double> g)
     {
         double f = 0;
-        for (int i = 0; i < _h.Length; i++)
+        var h = CurvatureVector;
+        for (int i = 0; i < h.Length; i++)
         {
-            g[i] = _h[i] * x[i];
-            f += 0.5 * _h[i] * x[i] * x[i];
+            g[i] = h[i] * x[i];
+            f += 0.5 * h[i] * x[i] * x[i];
         }
         return f;
     }
@@ -75,34 +87,38 @@ public sealed class DiagonalQuadratic : IHessianVectorObjective, IResidualObject
     /// <inheritdoc/>
     public void HessianVectorProduct(ReadOnlySpan<double> x, ReadOnlySpan<double> v, Span<double> hv)
     {
-        for (int i = 0; i < _h.Length; i++) hv[i] = _h[i] * v[i];
+        var h = CurvatureVector;
+        for (int i = 0; i < h.Length; i++) hv[i] = h[i] * v[i];
     }
 
     /// <inheritdoc/>
     public void Residuals(ReadOnlySpan<double> x, Span<double> r)
     {
-        for (int i = 0; i < _h.Length; i++) r[i] = Math.Sqrt(_h[i]) * x[i];
+        var h = CurvatureVector;
+        for (int i = 0; i < h.Length; i++) r[i] = Math.Sqrt(h[i]) * x[i];
     }
 
     /// <inheritdoc/>
-    public void GetWeights(Span<double> w) => w[.._h.Length].Fill(1.0);
+    public void GetWeights(Span<double> w) => w[.._d].Fill(1.0);
 
     /// <inheritdoc/>
     public void JacobianVectorProduct(ReadOnlySpan<double> x, ReadOnlySpan<double> v, Span<double> jv)
     {
-        for (int i = 0; i < _h.Length; i++) jv[i] = Math.Sqrt(_h[i]) * v[i];
+        var h = CurvatureVector;
+        for (int i = 0; i < h.Length; i++) jv[i] = Math.Sqrt(h[i]) * v[i];
     }
 
     /// <inheritdoc/>
     public void VectorJacobianProduct(ReadOnlySpan<double> x, ReadOnlySpan<double> u, Span<double> jtu)
     {
-        for (int i = 0; i < _h.Length; i++) jtu[i] = Math.Sqrt(_h[i]) * u[i];
+        var h = CurvatureVector;
+        for (int i = 0; i < h.Length; i++) jtu[i] = Math.Sqrt(h[i]) * u[i];
     }
 
     /// <inheritdoc/>
     public bool TryGetTruth(Span<double> theta)
     {
-        theta[.._h.Length].Clear();
+        theta[.._d].Clear();
         return true;
     }
 
@@ -110,7 +126,7 @@ public sealed class DiagonalQuadratic : IHessianVectorObjective, IResidualObject
     public IReadOnlyDictionary<string, object?> Describe() => new Dictionary<string, object?>
     {
         ["name"] = Name,
-        ["dimension"] = _h.Length,
+        ["dimension"] = _d,
         ["condition"] = _options.Condition,
         ["known_minimum"] = 0.0,
     };

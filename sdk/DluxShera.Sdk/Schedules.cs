@@ -119,12 +119,29 @@ public sealed class ScheduleOptions : IValidatableOptions
         return floor + (peak - floor) * 0.5 * (1 + Math.Cos(Math.PI * frac));
     }
 
+    // Every schedule is monotone between its knots (warmup end, boundaries, transition begin, decay end), so
+    // the extremes over 0..numSteps−1 are among the knots, their neighbours and the ends: O(knots), not
+    // O(numSteps) (num_steps = 2³¹−1 used to stall for seconds before step 0).
+    private IEnumerable<int> Knots(int numSteps)
+    {
+        int lastStep = Math.Max(numSteps - 1, 0);
+        var knots = new SortedSet<int> { 0, lastStep };
+        foreach (int k in Boundaries.Append(WarmupSteps).Append(TransitionBegin).Append(DecaySteps).Append(WarmupSteps + DecaySteps))
+        {
+            for (long t = (long)k - 1; t <= (long)k + 1; t++)
+            {
+                if (t >= 0 && t <= lastStep) knots.Add((int)t);
+            }
+        }
+        return knots;
+    }
+
     /// <summary>The meta.json <c>schedule</c> block: kind, config and first/last/min/max factor over the run.</summary>
     /// <param name="numSteps">Steps of the run.</param>
     public IReadOnlyDictionary<string, object?> Describe(int numSteps)
     {
         double first = Factor(0), last = Factor(Math.Max(numSteps - 1, 0)), min = double.PositiveInfinity, max = double.NegativeInfinity;
-        for (int t = 0; t < Math.Max(numSteps, 1); t++)
+        foreach (int t in Knots(numSteps))
         {
             double f = Factor(t);
             min = Math.Min(min, f);

@@ -230,4 +230,29 @@ public class HardeningTests
         string message = RunArtifacts.LoadSummary(dir)["message"]!.GetValue<string>();
         File.Delete(message.Split("details in ")[1].TrimEnd(')'));
     }
+
+    [Theory]
+    [InlineData("image", "nan", "array 'image' has NaN at [3, 7] (the first bad pixel)")]
+    [InlineData("variance", "zero", "array 'variance' has 0 (a variance must be positive) at [3, 7]")]
+    [InlineData("variance", "negative", "array 'variance' has -1 (a variance must be positive) at [3, 7]")]
+    [InlineData("image", "flat", "array 'image' has shape")]
+    public void A_bad_data_file_is_bad_input_naming_the_file_the_array_and_the_first_bad_pixel(string array, string fault, string message)
+    {
+        using var tmp = RepoPaths.Temp();
+        var sim = Dluxshera.Invoke("simulate", RepoPaths.Example("shera-testbed-2p.json"), "--out", tmp.Path, "--plugins", RepoPaths.PluginsJson);
+        Assert.True(sim.ExitCode == 0, sim.ToString());
+        string data = tmp.Combine("data.npz");
+        var arrays = DluxShera.Numpy.NpzFile.Load(data);
+        var a = arrays[array];
+        int n = a.Shape[1];
+        var values = a.ToDoubles();
+        values[3 * n + 7] = fault switch { "nan" => double.NaN, "zero" => 0.0, "negative" => -1.0, _ => values[3 * n + 7] };
+        arrays[array] = fault == "flat" ? DluxShera.Contracts.NdArray.Vector(values) : new DluxShera.Contracts.NdArray(values, a.Shape);
+        DluxShera.Numpy.NpzFile.Save(data, arrays);
+        var r = Dluxshera.Invoke("run", RepoPaths.Example("shera-testbed-2p.json"), "--out", tmp.Path, "--plugins", RepoPaths.PluginsJson,
+            "--set", $"objective.options.data={{\"source\":\"file\",\"path\":{Dluxshera.Json(data)}}}");
+        Assert.True(r.ExitCode == 2, r.ToString());
+        AssertOneLine(r);
+        Assert.Contains($"{data}: {message}", r.Stderr);
+    }
 }

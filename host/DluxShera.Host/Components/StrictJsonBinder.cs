@@ -177,10 +177,13 @@ public static class StrictJsonBinder
         return "an object";
     }
 
+    // Quotes and non-ASCII as typed (the default encoder would echo "abc" as \u0022abc\u0022).
+    private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private static string Show(JsonNode? node)
     {
         if (node is null) return "null";
-        string text = node.ToJsonString();
+        string text = node.ToJsonString(Readable);
         if (text.Length > 40) text = text[..37] + "...";
         return node.GetValueKind() switch
         {

@@ -56,6 +56,11 @@ public sealed class PluginLoader
             try
             {
                 var loaded = LoadOne(pluginsFile, entry, services);
+                if (Loaded.FirstOrDefault(p => string.Equals(p.Plugin.Id, loaded.Plugin.Id, StringComparison.Ordinal)) is { } same)
+                {
+                    throw new PluginLoadException(
+                        $"{pluginsFile}: plugin id '{loaded.Plugin.Id}' is loaded twice: from {same.Entry.RelativePath} and from {entry.RelativePath}. Keep one entry (or disable the other).");
+                }
                 foreach (var component in loaded.Components)
                 {
                     if (owners.TryGetValue(component.Key, out var first))

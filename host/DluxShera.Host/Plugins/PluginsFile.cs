@@ -61,6 +61,7 @@ public static class PluginsFile
         }
         string baseDir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(file))!;
         var entries = new List<PluginEntry>();
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < array.Count; i++)
         {
             string where = $"{file}: plugins[{i}]";
@@ -70,7 +71,12 @@ public static class PluginsFile
                 if (!EntryKeys.Contains(key)) throw new BadInputException($"{where}: unknown key '{key}'; allowed: {string.Join(", ", EntryKeys)}.");
             }
             string rel = ReadString(e, "path", where) ?? throw new BadInputException($"{where}: \"path\" is required (the plugin assembly, relative to plugins.json).");
-            string label = ReadString(e, "id", where) ?? System.IO.Path.GetFileNameWithoutExtension(rel);
+            string? id = ReadString(e, "id", where);
+            if (id is not null && !ids.TryAdd(id, i))
+            {
+                throw new BadInputException($"{where}.id: '{id}' is already the id of plugins[{ids[id]}]; plugin ids must be unique.");
+            }
+            string label = id ?? System.IO.Path.GetFileNameWithoutExtension(rel);
             bool enabled = ReadBool(e, "enabled", where) ?? true;
             bool required = ReadBool(e, "required", where) ?? true;
             var options = e["options"] switch

@@ -29,7 +29,7 @@ public sealed class RunInterruption : IDisposable
     public RunInterruption(TimeSpan grace, Action<int>? exit = null)
     {
         Grace = grace;
-        _exit = exit ?? Environment.Exit;
+        _exit = exit ?? ProcessEnd.Now;
     }
 
     private readonly Action<int> _exit;

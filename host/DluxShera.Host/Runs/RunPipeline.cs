@@ -34,7 +34,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
     {
         var (spec, specJson) = RunSpecLoader.Load(request.SpecFile, request.Overrides);
         catalog.RunSeed = spec.Run.Seed;
-        var (objective, optimizer, store) = CreateComponents(request.SpecFile, spec);
+        var (objective, optimizer, store) = CreateComponents(request.SpecFile, request.Overrides, spec);
 
         var primitiveMap = objective.Component.IndexMap;
         var primitive0 = new double[primitiveMap.Dimension];
@@ -126,7 +126,16 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
 
             meta["optimizer"] = JsonNumbers.ToObject(optimizer.Component.Describe());
             ((JsonObject)meta["optimizer"]!)["options"] = optimizer.EffectiveOptions.DeepClone();
-            writer.WriteMeta(meta);
+            try
+            {
+                writer.WriteMeta(meta);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A full disk: the meta.json written at the start stands; Complete below records the failure.
+                crash ??= $"{store.Descriptor.Key} could not update meta.json: {e.Message.ReplaceLineEndings(" ").Trim()}";
+                result = null;
+            }
 
             var summary = BuildSummary(writer.RunId, createdAt, git, result, crash, trace, runtime);
             if (result is not null && EngineResultCheck.NonFiniteRule(result, trace) is { } rule)
@@ -198,7 +207,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
     }
 
     // Creates the three components, reporting every spec problem at once (docs/run-spec.md).
-    private (CreatedComponent<IObjective>, CreatedComponent<IOptimizerEngine>, CreatedComponent<IArtifactStore>) CreateComponents(string specFile, RunSpec spec)
+    private (CreatedComponent<IObjective>, CreatedComponent<IOptimizerEngine>, CreatedComponent<IArtifactStore>) CreateComponents(string specFile, IReadOnlyList<string> overrides, RunSpec spec)
     {
         var problems = new List<string>();
         T? Create<T>(Func<T> create, string path) where T : class
@@ -209,7 +218,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
             }
             catch (ComponentOptionsException e)
             {
-                problems.Add(e.Message);
+                problems.Add(RunSpecLoader.Attribute(e.Message, overrides));
             }
             catch (OutOfMemoryException)
             {
@@ -266,7 +275,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
             stderr.WriteLine($"dluxshera: stopped: {why}; saving {writer.RunDirectory} failed ({e.Message.ReplaceLineEndings(" ").Trim()}); its trace.partial/ rows stay readable.");
         }
         stderr.Flush();
-        Environment.Exit(exitCode);
+        ProcessEnd.Now(exitCode);
     }
 
     private JsonObject BuildMeta(RunSpec spec, JsonObject specJson, RunRequest request, string runId, DateTimeOffset createdAt, JsonObject git,

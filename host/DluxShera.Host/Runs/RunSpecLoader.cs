@@ -37,8 +37,29 @@ public static class RunSpecLoader
         }
         catch (ComponentOptionsException e)
         {
-            throw new BadInputException($"{file}: {e.Message}", e);
+            throw new BadInputException($"{file}: {Attribute(e.Message, overrides)}", e);
         }
+    }
+
+    /// <summary>Marks the keys of an error message that a <c>--set</c> gave, so the error is not blamed on the
+    /// spec file alone: <c>a.b (from --set a.b=x): expected …</c>.</summary>
+    /// <param name="message">A binding error naming JSON paths.</param>
+    /// <param name="overrides">The <c>--set</c> assignments.</param>
+    public static string Attribute(string message, IEnumerable<string> overrides)
+    {
+        foreach (string o in overrides)
+        {
+            int eq = o.IndexOf('=');
+            if (eq <= 0) continue;
+            string key = o[..eq].Trim();
+            int at = message.IndexOf(key + ":", StringComparison.Ordinal);
+            if (at < 0) at = message.IndexOf(key + ".", StringComparison.Ordinal) is var child && child >= 0 ? child : -1;
+            if (at < 0 || message.Contains($"(from --set {o})", StringComparison.Ordinal)) continue;
+            int end = message.IndexOf(':', at);
+            if (end < 0) continue;
+            message = message[..end] + $" (from --set {o})" + message[end..];
+        }
+        return message;
     }
 
     /// <summary>Applies one <c>key.path=value</c>: the value is JSON when it parses as JSON, otherwise a string. An object
