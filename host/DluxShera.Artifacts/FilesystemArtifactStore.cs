@@ -29,18 +29,23 @@ public sealed class FilesystemArtifactStore : IArtifactStore
         Directory.CreateDirectory(root);
         StaleTemporaries.RemoveIn(root);
         string staging = Path.Combine(root, $".{runId}.creating.{StaleTemporaries.Owner}.{Guid.NewGuid():N}");
+        RunLiveness? liveness = null;
         try
         {
             Directory.CreateDirectory(staging);
+            // Locked before it is published, so no prober ever sees the provisional "failed" summary unheld.
+            liveness = RunLiveness.Hold(staging);
             FilesystemRunWriter.Prepare(staging, runId, request.Dimension);
             Publish(staging, dir, runId, request.Overwrite);
+            liveness.MovedTo(dir);
         }
         catch
         {
+            liveness?.Dispose();
             TryDelete(staging);
             throw;
         }
-        return new FilesystemRunWriter(dir, runId, request.Dimension);
+        return new FilesystemRunWriter(dir, runId, request.Dimension, liveness);
     }
 
     // Renames the prepared directory to its final name; an existing run (with overwrite) is first renamed

@@ -16,14 +16,17 @@ public sealed class FilesystemRunWriter : IRunWriter
     private JsonObject _meta;
     private AppendableNpyFile? _gradSteps;
     private AppendableNpyFile? _grads;
+    private readonly RunLiveness _liveness;
     private bool _completed;
 
-    // Opens a directory that Prepare filled (and that was then renamed to its final name).
-    internal FilesystemRunWriter(string runDirectory, string runId, int dimension)
+    // Opens a directory that Prepare filled (and that was then renamed to its final name). The liveness lock
+    // was taken in the staging directory, so the run is `running` from the instant its name is visible.
+    internal FilesystemRunWriter(string runDirectory, string runId, int dimension, RunLiveness liveness)
     {
         RunDirectory = runDirectory;
         RunId = runId;
         _dimension = dimension;
+        _liveness = liveness;
         _meta = LoadPreparedMeta(runDirectory);
         _trace = new StreamingTrace(Path.Combine(runDirectory, RunLayout.PartialTraceDirectory), dimension);
     }
@@ -109,16 +112,23 @@ public sealed class FilesystemRunWriter : IRunWriter
         s["run_id"] = RunId;
         try
         {
-            PackArtifacts(best, final);
+            try
+            {
+                PackArtifacts(best, final);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                RecordStorageFailure(s, e);
+                throw;
+            }
+            RunFiles.SetArtifactFlags(s, RunDirectory);
+            WriteSummaryFile(s);
+            WriteMetaFile();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        finally
         {
-            RecordStorageFailure(s, e);
-            throw;
+            _liveness.Dispose(); // the final summary is written (or the failure recorded): no longer running
         }
-        RunFiles.SetArtifactFlags(s, RunDirectory);
-        WriteSummaryFile(s);
-        WriteMetaFile();
     }
 
     private void PackArtifacts(Checkpoint? best, Checkpoint? final)
@@ -220,7 +230,11 @@ public sealed class FilesystemRunWriter : IRunWriter
     /// <summary>A writer disposed without <see cref="Complete"/> still leaves a loadable, failed run.</summary>
     public void Dispose()
     {
-        if (_completed) return;
+        if (_completed)
+        {
+            _liveness.Dispose();
+            return;
+        }
         var summary = new JsonObject
         {
             ["status"] = "failed",

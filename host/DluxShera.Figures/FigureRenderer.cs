@@ -31,6 +31,9 @@ public static class FigureRenderer
         return true;
     }
 
+    /// <summary>Registers the shipped font as the default (idempotent); every renderer calls it first.</summary>
+    public static void UseShippedFont() => _ = FontsLoaded.Value;
+
     /// <summary>Renders every panel to <c>panel_NN_&lt;slug&gt;.&lt;ext&gt;</c> and, for PNG, a grid <c>signals_grid.png</c>.</summary>
     /// <param name="set">The signals and panels.</param>
     /// <param name="directory">The figures directory.</param>

@@ -114,7 +114,7 @@ public sealed class Lbfgs(LbfgsOptions options) : IOptimizerEngine
 
             TwoLoop(g, dir);
             double alpha0 = stored == 0 ? Math.Min(1.0, 1.0 / TensorPrimitives.Norm(g)) : 1.0;
-            var outcome = search.Search(objective, x, f, g, dir, alpha0, xNew, gNew);
+            var outcome = search.Search(objective, x, f, g, dir, alpha0, xNew, gNew, options.MaxEvaluations - recorder.Evaluations);
             recorder.Evaluations += outcome.Evaluations;
             if (!outcome.Success)
             {
@@ -123,6 +123,7 @@ public sealed class Lbfgs(LbfgsOptions options) : IOptimizerEngine
                 {
                     return recorder.NonFiniteResult(StopReasons.NonFiniteLoss, k + 1, double.NaN, k, x, f);
                 }
+                if (recorder.Evaluations >= options.MaxEvaluations) continue; // the budget ran out mid-search: stop as max_evaluations
                 if (stored > 0)
                 {
                     stored = 0; // restart from steepest descent once before giving up

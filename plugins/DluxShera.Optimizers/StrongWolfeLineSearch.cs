@@ -27,9 +27,11 @@ public sealed class StrongWolfeLineSearch(double c1, double c2, int maxEvaluatio
     /// <param name="alpha0">Initial trial step.</param>
     /// <param name="trial">Work buffer; on success holds θ + α d.</param>
     /// <param name="trialGradient">Work buffer; on success holds ∇loss(θ + α d).</param>
+    /// <param name="evaluationBudget">What is left of the caller's evaluation budget: the search never spends more.</param>
     public Outcome Search(IObjective objective, double[] theta, double loss0, double[] gradient0,
-        double[] direction, double alpha0, double[] trial, double[] trialGradient)
+        double[] direction, double alpha0, double[] trial, double[] trialGradient, int evaluationBudget = int.MaxValue)
     {
+        int limit = Math.Min(maxEvaluations, evaluationBudget);
         double dphi0 = TensorPrimitives.Dot(gradient0, direction);
         int evaluations = 0;
         bool sawNonFinite = false;
@@ -46,7 +48,7 @@ public sealed class StrongWolfeLineSearch(double c1, double c2, int maxEvaluatio
             return (f, TensorPrimitives.Dot(trialGradient, direction));
         }
 
-        for (int i = 0; evaluations < maxEvaluations; i++)
+        for (int i = 0; evaluations < limit; i++)
         {
             var (phi, dphi) = Eval(alpha);
             if (!double.IsFinite(phi) || NonFiniteCheck.Reason(phi, trialGradient) is not null || phi > loss0 + c1 * alpha * dphi0 || (i > 0 && phi >= phiPrev))
@@ -64,7 +66,7 @@ public sealed class StrongWolfeLineSearch(double c1, double c2, int maxEvaluatio
 
         Outcome Zoom(double lo, double phiLo, double dphiLo, double hi, double phiHi, double dphiHi)
         {
-            while (evaluations < maxEvaluations)
+            while (evaluations < limit)
             {
                 double a = Interpolate(lo, phiLo, dphiLo, hi, phiHi, dphiHi);
                 var (phi, dphi) = Eval(a);

@@ -21,21 +21,29 @@ internal sealed class MemorySink : ITraceSink, IRunArtifacts, IProgressReporter,
     public void RecordGradient(int step, ReadOnlySpan<double> gradient) { }
     public void WriteArrays(string fileName, IReadOnlyDictionary<string, NdArray> arrays) => Files[fileName] = arrays;
     public void AppendDiagnostics(JsonObject line) { }
-    public void Report(in ProgressUpdate update) { }
+    public List<ProgressUpdate> Progress { get; } = [];
+    public Action<ProgressUpdate>? OnProgress { get; set; }
+
+    public void Report(in ProgressUpdate update)
+    {
+        if (KeepRows) Progress.Add(update);
+        OnProgress?.Invoke(update);
+    }
     public bool Has(string kind, string name) => false;
     public T Create<T>(string kind, ComponentReference reference, string optionsPath) where T : class => throw new NotSupportedException();
 }
 
 internal static class EngineHarness
 {
-    public static (OptimizationResult Result, MemorySink Sink) Run(IOptimizerEngine engine, IObjective objective, bool keepRows = true, double[]? start = null)
+    public static (OptimizationResult Result, MemorySink Sink) Run(IOptimizerEngine engine, IObjective objective, bool keepRows = true, double[]? start = null,
+        IComponentResolver? components = null, CancellationToken cancellation = default, Action<ProgressUpdate>? onProgress = null)
     {
         var theta0 = new double[objective.IndexMap.Dimension];
         objective.GetInitialTheta(theta0);
-        var sink = new MemorySink { KeepRows = keepRows };
+        var sink = new MemorySink { KeepRows = keepRows, OnProgress = onProgress };
         var result = engine.Run(new OptimizationContext
         {
-            Objective = objective, InitialTheta = start ?? theta0, Trace = sink, Artifacts = sink, Progress = sink, Components = sink,
+            Objective = objective, InitialTheta = start ?? theta0, Trace = sink, Artifacts = sink, Progress = sink, Components = components ?? sink, Cancellation = cancellation,
         });
         return (result, sink);
     }

@@ -37,7 +37,7 @@ public class PreconditionedGdTests
     }
 
     [Fact]
-    public void Learning_rates_are_clipped_and_block_rates_apply()
+    public void Learning_rates_are_clipped_to_lr_min_and_lr_max()
     {
         var q = new DiagonalQuadratic(new QuadraticOptions { Dimension = 4, Condition = 1e4 });
         var o = new PreconditionedGdOptions { NumSteps = 1, LearningRate = 1.0, Power = PreconditionerPower.Sqrt, LrMax = 0.5, LrMin = 0.02 };

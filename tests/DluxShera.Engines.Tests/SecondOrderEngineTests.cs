@@ -80,6 +80,7 @@ public class SecondOrderEngineTests
     {
         var (result, _) = EngineHarness.Run(new Lbfgs(new LbfgsOptions { MaxEvaluations = 30, Ftol = 0, Gtol = 0 }), MoreGarbowHillstrom.Create(10));
         Assert.Equal("max_evaluations", result.StopReason);
-        Assert.True(result.Evaluations <= 30 + 20, $"{result.Evaluations} evaluations"); // one line search may finish
+        // The budget is a bound: the last line search is cut short rather than finished past it.
+        Assert.InRange(result.Evaluations, 25, 30);
     }
 }

@@ -53,20 +53,60 @@ public class ExampleRunTests
         PythonNumpy.RequireScipyOrSkip();
         var r = Dluxshera.Invoke("bench", "mgh", "--plugins", RepoPaths.PluginsJson);
         Assert.True(r.ExitCode == 0, r.ToString());
-        int compared = 0;
+        // Every problem is classified; none is dropped. Where only scipy reaches a published minimum we are
+        // worse and the test fails. Neither reaches it only on Meyer (10: both stall near 1.1e5), Wood (14: both
+        // stop at the stationary point f = 7.877) and Osborne 1 (17: both stop at 7.7e-5 > 5.46e-5);
+        // docs/benchmarks.md lists the runs.
+        var bothReached = new List<int>();
+        var neither = new List<int>();
+        var onlyOurs = new List<int>();
+        var onlyScipy = new List<int>();
         foreach (var line in r.Stdout.Split('\n').Where(l => l.StartsWith("| ") && char.IsDigit(l[2])))
         {
             var cells = line.Split('|', StringSplitOptions.TrimEntries);
+            int number = int.Parse(cells[1]);
             var known = cells[4].Split(" / ").Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
             double ours = double.Parse(cells[5], System.Globalization.CultureInfo.InvariantCulture);
             double theirs = double.Parse(cells[7], System.Globalization.CultureInfo.InvariantCulture);
             bool Reached(double f) => known.Any(k => Math.Abs(f - k) <= 1e-6 + 1e-4 * Math.Abs(k));
+            var bucket = (Reached(ours), Reached(theirs)) switch
+            {
+                (true, true) => bothReached,
+                (true, false) => onlyOurs,
+                (false, true) => onlyScipy,
+                _ => neither,
+            };
+            bucket.Add(number);
             if (!Reached(ours) || !Reached(theirs)) continue;
             int ourEvals = int.Parse(cells[6]), scipyEvals = int.Parse(cells[8]);
             Assert.True(ourEvals <= 1.5 * scipyEvals + 5, $"problem {cells[1]}: {ourEvals} evaluations vs scipy's {scipyEvals}");
-            compared++;
         }
-        Assert.True(compared >= 10, $"only {compared} problems where both reached the minimum");
+        Assert.Equal(18, bothReached.Count + neither.Count + onlyOurs.Count + onlyScipy.Count);
+        Assert.True(onlyScipy.Count == 0, $"scipy reaches the minimum and we do not on problems {string.Join(", ", onlyScipy)}");
+        Assert.Subset(new HashSet<int> { 10, 14, 17 }, neither.ToHashSet());
+        Assert.True(bothReached.Count >= 13, $"both reached the minimum on only {bothReached.Count} problems: {string.Join(", ", bothReached)}");
+    }
+
+    [Fact]
+    public void Shera_testbed_3p_example_fits_the_secondary_mirror_too()
+    {
+        // Three steps of the shipped example (the full fit is the docs' and bench's job): θ has the 8 secondary
+        // Zernikes after the 15 two-plane parameters, the truth is recorded, and Levenberg–Marquardt only
+        // accepts steps that lower the loss.
+        using var tmp = RepoPaths.Temp();
+        var (r, dir) = Run(tmp, "shera-testbed-3p.json", "3p", "optimizer.options.num_steps=3", "run.uncertainty=false");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var meta = RunArtifacts.LoadMeta(dir);
+        Assert.Equal(23, meta["theta"]!["dim"]!.GetValue<int>());
+        var entries = meta["theta"]!["index_map"]!["entries"]!.AsArray();
+        var secondary = entries.Single(e => e!["name"]!.GetValue<string>() == "secondary.zernike_coeffs_nm")!;
+        Assert.Equal(15, secondary["start"]!.GetValue<int>());
+        Assert.Equal(23, secondary["stop"]!.GetValue<int>());
+        var trace = RunArtifacts.LoadTrace(dir);
+        Assert.Equal(4, trace.Steps);
+        for (int t = 1; t < trace.Steps; t++) Assert.True(trace.Loss[t] <= trace.Loss[t - 1], $"loss rose at step {t}");
+        Assert.True(trace.Loss[3] < trace.Loss[0]);
+        Assert.Equal(0.5, meta["theta"]!["truth"]![15]!.GetValue<double>());
     }
 
     [Fact]

@@ -101,7 +101,13 @@ public class PythonReaderTests
     private static void CopyDirectory(string from, string to)
     {
         Directory.CreateDirectory(to);
-        foreach (string file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        foreach (string file in Directory.GetFiles(from))
+        {
+            string target = Path.Combine(to, Path.GetFileName(file));
+            // The live writer holds its liveness lock exclusively; a killed process leaves the file behind, unheld.
+            if (Path.GetFileName(file) == RunLiveness.LockFile) File.WriteAllBytes(target, []);
+            else File.Copy(file, target);
+        }
         foreach (string dir in Directory.GetDirectories(from)) CopyDirectory(dir, Path.Combine(to, Path.GetFileName(dir)));
     }
 }

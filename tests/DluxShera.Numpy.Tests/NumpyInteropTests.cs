@@ -83,7 +83,7 @@ public class NumpyInteropTests
             f = np.asfortranarray(np.arange(6, dtype='<i4').reshape(2, 3))
             np.savez('plain.npz', a=a, f=f, b=np.array([True, False]), u=np.arange(5, dtype=np.uint8), s=np.float64(2.5), i=np.arange(3, dtype='<i8'), h=np.ones(2, dtype='<f4'))
             np.savez_compressed('packed.npz', a=a, f=f)
-            np.save('big.npy', np.zeros((3, 70000 // 3)), allow_pickle=False)
+            np.save('big.npy', np.arange(3 * (70000 // 3), dtype='<f8').reshape(3, -1) / 3.0, allow_pickle=False)
             np.lib.format.write_array(open('v2.npy', 'wb'), a, version=(2, 0))
             print('ok')
             """;
@@ -106,6 +106,10 @@ public class NumpyInteropTests
         Assert.Equal(NpyDtype.Int64, plain["i"].Dtype);
         Assert.Equal(NpyDtype.Float32, plain["h"].Dtype);
         Assert.Equal([2, 3, 4], NpyFile.Load(tmp.Combine("v2.npy")).Shape);
+        var big = NpyFile.Load(tmp.Combine("big.npy"));
+        Assert.Equal([3, 70000 / 3], big.Shape);
+        var values = (double[])big.Data;
+        for (int i = 0; i < values.Length; i++) Assert.Equal(i / 3.0, values[i]);
     }
 
     [SkippableFact]

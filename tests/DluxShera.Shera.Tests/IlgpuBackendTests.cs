@@ -269,7 +269,7 @@ public sealed class IlgpuBackendTests(ITestOutputHelper output, IlgpuBackendTest
     public void CudaBackendEqualsTheManagedModelWhereAGpuExists()
     {
         using var gpu = ComputeDevice.TryOpenCuda();
-        Skip.If(gpu is null, "no CUDA GPU on this machine: the CUDA equivalence check runs where one exists (tools/gpu-check.sh)");
+        TestRequirement.NotApplicableHere(gpu is null, "no CUDA GPU on this machine: the CUDA equivalence check runs where one exists (tools/gpu-check.sh)");
         foreach (int planes in new[] { 2, 3 })
         {
             var config = TinyConfig(planes);
@@ -290,7 +290,7 @@ public sealed class IlgpuBackendTests(ITestOutputHelper output, IlgpuBackendTest
     [SkippableFact]
     public void CudaBackendWithoutAGpuIsRefusedAndAutoFallsBackWithOneLine()
     {
-        using (var gpu = ComputeDevice.TryOpenCuda()) Skip.If(gpu is not null, "this machine has a CUDA GPU");
+        using (var gpu = ComputeDevice.TryOpenCuda()) TestRequirement.NotApplicableHere(gpu is not null, "this machine has a CUDA GPU");
         var options = SheraTestModels.Preset("testbed-2p-test", o => { o.PupilNpix = 16; o.PsfNpix = 8; }, o => o.Backend = "cuda");
         var e = Assert.Throws<NotSupportedException>(() => new SheraObjective(options));
         Assert.Contains("backend 'cuda'", e.Message);

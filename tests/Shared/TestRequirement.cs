@@ -23,4 +23,10 @@ internal static class TestRequirement
         if (InCi) throw new InvalidOperationException($"CI=true but {what} is missing (.ci/run installs it: {install}).");
         Skip.If(true, $"{what} is not installed ({install})");
     }
+
+    /// <summary>
+    /// Skips, also under CI, when the check does not apply to this machine's hardware (a GPU that CI
+    /// machines never have, or one this machine does have). Nothing is missing that .ci/run could install.
+    /// </summary>
+    public static void NotApplicableHere(bool condition, string reason) => Skip.If(condition, reason);
 }

@@ -152,6 +152,7 @@ public static class CommandLine
         aggregate.SetAction(p => Guarded(stderr, () =>
             AggregateCommand.Execute(p.GetValue(experimentDirArgument)!, p.GetValue(metaOption), stdout)));
         experiment.Subcommands.Add(aggregate);
+        AddExperimentCommands(experiment, pluginsOption, stdout, stderr, Guarded);
         root.Subcommands.Add(experiment);
 
         var bench = new Command("bench", "Benchmarks that print ratios against a baseline measured in the same invocation.");
@@ -221,6 +222,85 @@ public static class CommandLine
             return ExitCodes.BadInput;
         }
         return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+    }
+
+    // experiment run / status / submit / report (aggregate is above, where it has always been).
+    private static void AddExperimentCommands(Command experiment, Option<string?> pluginsOption, TextWriter stdout, TextWriter stderr, Func<TextWriter, Func<int>, int> Guarded)
+    {
+        var run = new Command("run", "Run every point of an experiment spec (sweep or time series) that is not done yet; see docs/experiments.md.");
+        var spec = new Argument<string>("spec") { Description = "the experiment spec (JSON)" };
+        var outOption = new Option<string?>("--out") { Description = "directory holding experiments (default: the spec's \"out\", else experiments/)" };
+        var workers = new Option<int>("--workers") { Description = "points run in parallel (0: as many as cores and memory allow)", DefaultValueFactory = _ => 0 };
+        var shard = new Option<string?>("--shard") { Description = "run only shard i of n (i/n); default from SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX/JOB_COMPLETIONS" };
+        var retry = new Option<bool>("--retry-failed") { Description = "run points whose earlier run failed again" };
+        var figures = new Option<bool>("--figures") { Description = "per-run figures (off inside experiments; signals.npz is written either way)" };
+        var isolation = new Option<string>("--isolation") { Description = "threads (one workbench per worker thread) or processes (one dluxshera run per point)", DefaultValueFactory = _ => "threads" };
+        foreach (var option in new Option[] { outOption, workers, shard, retry, figures, isolation }) run.Options.Add(option);
+        run.Arguments.Add(spec);
+        run.SetAction(p => Guarded(stderr, () =>
+        {
+            var mode = p.GetValue(isolation) switch
+            {
+                "threads" => PointIsolation.Threads,
+                "processes" => PointIsolation.Processes,
+                var other => throw new BadInputException($"--isolation '{other}': expected threads or processes."),
+            };
+            var request = new ExperimentRunRequest(p.GetValue(spec)!, p.GetValue(outOption), p.GetValue(workers), p.GetValue(shard), p.GetValue(retry),
+                p.GetValue(figures), mode, Path.GetFullPath(PluginsFile.Locate(p.GetValue(pluginsOption))));
+            using var cancel = new CancellationTokenSource();
+            // SIGINT (Ctrl+C) and SIGTERM (the scheduler's time limit): start nothing new, stop running points cleanly;
+            // the exit code is then the signal's (130, 143), as for `run`.
+            int? signalled = null;
+            void Stop(System.Runtime.InteropServices.PosixSignalContext c, int code)
+            {
+                c.Cancel = true;
+                signalled ??= code;
+                cancel.Cancel();
+            }
+            using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => Stop(c, ExitCodes.Interrupted));
+            using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => Stop(c, ExitCodes.Terminated));
+            int result = ExperimentRunner.Execute(request, stdout, stderr, cancel.Token);
+            return signalled ?? result;
+        }));
+        experiment.Subcommands.Add(run);
+
+        var status = new Command("status", "Count an experiment's points by state (ok, failed, running, pending) and list those not ok; safe while it runs.");
+        var statusDir = new Argument<string>("experiment_dir") { Description = "the experiment directory" };
+        var json = new Option<bool>("--json") { Description = "machine-readable JSON" };
+        status.Arguments.Add(statusDir);
+        status.Options.Add(json);
+        status.SetAction(p => Guarded(stderr, () => StatusCommand.Execute(p.GetValue(statusDir)!, p.GetValue(json), stdout)));
+        experiment.Subcommands.Add(status);
+
+        var submit = new Command("submit", "Write an sbatch array script for an experiment (shards over SLURM_ARRAY_TASK_ID) and submit it; see docs/experiments.md.");
+        var submitSpec = new Argument<string>("spec") { Description = "the experiment spec (JSON)" };
+        var slurm = new Option<bool>("--slurm") { Description = "submit to Slurm (the only scheduler for now)" };
+        var submitOut = new Option<string?>("--out") { Description = "directory holding experiments, on a filesystem every node sees" };
+        var arraySize = new Option<int>("--array-size") { Description = "array tasks (default: one per point, at most 1000)", DefaultValueFactory = _ => 0 };
+        var partition = new Option<string?>("--partition") { Description = "Slurm partition" };
+        var time = new Option<string?>("--time") { Description = "time limit per task, e.g. 02:00:00" };
+        var cpus = new Option<int>("--cpus-per-task") { Description = "CPUs per task; each task runs that many points at once", DefaultValueFactory = _ => 1 };
+        var memory = new Option<string?>("--mem") { Description = "memory per task, e.g. 4G" };
+        var account = new Option<string?>("--account") { Description = "Slurm account" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "print the sbatch script; write and submit nothing" };
+        submit.Arguments.Add(submitSpec);
+        foreach (var option in new Option[] { slurm, submitOut, arraySize, partition, time, cpus, memory, account, dryRun }) submit.Options.Add(option);
+        submit.SetAction(p => Guarded(stderr, () =>
+        {
+            if (!p.GetValue(slurm)) throw new BadInputException("experiment submit: pass --slurm (Slurm is the scheduler supported; Kubernetes indexed Jobs run 'experiment run' directly, see docs/experiments.md).");
+            var request = new SlurmSubmitRequest(p.GetValue(submitSpec)!, p.GetValue(submitOut), p.GetValue(arraySize), p.GetValue(partition), p.GetValue(time),
+                p.GetValue(cpus), p.GetValue(memory), p.GetValue(account), p.GetValue(dryRun), Path.GetFullPath(PluginsFile.Locate(p.GetValue(pluginsOption))));
+            return SlurmSubmit.Execute(request, stdout, stderr);
+        }));
+        experiment.Subcommands.Add(submit);
+
+        var report = new Command("report", "Write one self-contained HTML page: the run table (sortable, filterable by status), the ensemble statistics and figures, links to each run's figures.");
+        var reportDir = new Argument<string>("experiment_dir") { Description = "the experiment directory" };
+        var reportOut = new Option<string?>("--out") { Description = "the HTML file (default: <experiment_dir>/report.html)" };
+        report.Arguments.Add(reportDir);
+        report.Options.Add(reportOut);
+        report.SetAction(p => Guarded(stderr, () => ReportCommand.Execute(p.GetValue(reportDir)!, p.GetValue(reportOut), stdout)));
+        experiment.Subcommands.Add(report);
     }
 
     private static int GuardedCommand(string[] args, TextWriter stderr, Func<int> action)

@@ -18,6 +18,21 @@ public static class AggregateCommand
         o.WriteLine($"{table.RowCount} runs, {table.Columns.Count} columns");
         o.WriteLine(csv);
         o.WriteLine(parquet);
+        // The ensemble answer (pulls, errors, time series) beside the table, from the ok runs' summaries.
+        var layout = new ExperimentLayout(experimentDirectory);
+        foreach (string file in Ensemble.Write(layout, ExperimentKind(layout))) o.WriteLine(file);
         return ExitCodes.Ok;
+    }
+
+    private static string ExperimentKind(ExperimentLayout layout)
+    {
+        try
+        {
+            return File.Exists(layout.Manifest) && System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(layout.Manifest))?["kind"]?.GetValue<string>() is { } kind ? kind : "sweep";
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return "sweep";
+        }
     }
 }

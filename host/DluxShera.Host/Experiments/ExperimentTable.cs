@@ -33,32 +33,91 @@ public sealed class ExperimentTable
     {
         string runs = Path.Combine(experimentDirectory, "runs");
         if (!Directory.Exists(runs)) throw new BadInputException($"{runs}: not found; an experiment directory holds runs/<run_id>/ (and manifest.json).");
+        var layout = new ExperimentLayout(experimentDirectory);
+        var pointValues = PointValues(layout);
         var table = new ExperimentTable();
         table.AddColumn("run_dir");
-        foreach (string dir in Directory.GetDirectories(runs).Order(StringComparer.Ordinal))
+        foreach (string id in StatusCommand.Points(layout))
         {
-            var row = new Dictionary<string, JsonNode?> { ["run_dir"] = Path.GetFileName(dir) };
-            try
+            string dir = layout.RunDirectory(id);
+            var row = new Dictionary<string, JsonNode?> { ["run_dir"] = id };
+            if (pointValues.TryGetValue(id, out var values))
             {
-                var reader = new FilesystemRunReader(dir);
-                Flatten(reader.LoadSummary(), "", row);
-                if (metaKeys.Count > 0)
-                {
-                    var meta = reader.LoadMeta();
-                    foreach (string key in metaKeys) row["meta." + key] = Lookup(meta, key)?.DeepClone();
-                }
+                foreach (var (column, value) in values) row[column] = value?.DeepClone();
             }
-            catch (ArtifactException e)
+            var state = RunState.OfPoint(layout, id);
+            if (state.Summary is null)
             {
-                row["run_id"] = Path.GetFileName(dir);
-                row["status"] = "unreadable";
-                row["message"] = e.Message;
+                // Planned but not started, just started, or unreadable: a row all the same, so nothing disappears.
+                row["run_id"] = id;
+                row["status"] = state.Status;
+                row["message"] = state.Message;
+            }
+            else
+            {
+                try
+                {
+                    Flatten(state.Summary, "", row);
+                    if (metaKeys.Count > 0)
+                    {
+                        var meta = new FilesystemRunReader(dir).LoadMeta();
+                        foreach (string key in metaKeys) row["meta." + key] = Lookup(meta, key)?.DeepClone();
+                    }
+                    // A live process still writes it: its provisional "failed" summary is not the run's outcome.
+                    if (state.Status == "running")
+                    {
+                        row["status"] = "running";
+                        row["message"] = state.Message;
+                    }
+                }
+                catch (ArtifactException e)
+                {
+                    row["run_id"] = id;
+                    row["status"] = "unreadable";
+                    row["message"] = e.Message;
+                }
             }
             foreach (string key in row.Keys) table.AddColumn(key);
             table._rows.Add(row);
         }
         foreach (string key in metaKeys) table.AddColumn("meta." + key);
         return table;
+    }
+
+    /// <summary>The rows as read (column → value), for the ensemble analysis.</summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, JsonNode?>> Rows => _rows;
+
+    // "point.<path>" columns: what each planned point set (sweep axes, epoch settings), from manifest.json.
+    private static Dictionary<string, Dictionary<string, JsonNode?>> PointValues(ExperimentLayout layout)
+    {
+        var result = new Dictionary<string, Dictionary<string, JsonNode?>>();
+        if (!File.Exists(layout.Manifest)) return result;
+        JsonNode? manifest;
+        try
+        {
+            manifest = JsonNode.Parse(File.ReadAllText(layout.Manifest));
+        }
+        catch (JsonException)
+        {
+            return result;
+        }
+        if (manifest?["points"] is not JsonArray points) return result;
+        foreach (var p in points)
+        {
+            if (p?["run_id"]?.GetValue<string>() is not { } id) continue;
+            var values = new Dictionary<string, JsonNode?> { ["point.index"] = p["index"]?.DeepClone() };
+            if (p["set"] is JsonArray set)
+            {
+                foreach (var a in set)
+                {
+                    string path = a?["path"] is JsonArray segments ? string.Join('.', segments.Select(x => x!.GetValue<string>())) : a?["path"]?.GetValue<string>() ?? "?";
+                    // Objects (merged settings) are kept as JSON text; scalars keep their type.
+                    values["point." + path] = a?["value"] is JsonObject or JsonArray ? JsonValue.Create(a["value"]!.ToJsonString()) : a?["value"]?.DeepClone();
+                }
+            }
+            result[id] = values;
+        }
+        return result;
     }
 
     private void AddColumn(string name)

@@ -171,11 +171,11 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
                 return ExitCodes.RunFailed;
             }
             SignalSet? finalSignals = null;
-            if (spec.Run.Figures && File.Exists(Path.Combine(writer.RunDirectory, RunLayout.Meta)))
+            if (File.Exists(Path.Combine(writer.RunDirectory, RunLayout.Meta)))
             {
                 try
                 {
-                    var (_, signals) = SignalProducer.Produce(catalog, writer.RunDirectory, spec.Run.Signals, "png");
+                    var (_, signals) = SignalProducer.Produce(catalog, writer.RunDirectory, spec.Run.Signals, "png", renderFigures: spec.Run.Figures);
                     if (!request.Quiet) finalSignals = signals;
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)

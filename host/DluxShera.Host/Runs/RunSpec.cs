@@ -47,7 +47,7 @@ public sealed class RunSettings : IValidatableOptions
     /// (central differences of the exact gradient, 2·D evaluations) and write them to summary.json.</summary>
     public bool Uncertainty { get; set; }
 
-    /// <summary>After the run, build signals (signals.npz) and figures (figures/*.png) from the artifacts.</summary>
+    /// <summary>After the run, render figures (figures/*.png) from the artifacts; signals.npz is written either way.</summary>
     public bool Figures { get; set; } = true;
 
     /// <summary>The signal recipe; null chooses from the objective (shera for SHERA runs, else generic).</summary>

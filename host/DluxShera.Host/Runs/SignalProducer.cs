@@ -94,8 +94,10 @@ public static class SignalProducer
     /// <param name="recipe">A recipe name, or null to choose from meta.json (shera for SHERA runs, else generic).</param>
     /// <param name="format"><c>png</c> or <c>svg</c>.</param>
     /// <param name="outDirectory">Where signals.npz and figures/ go instead of the run directory (<c>plot --out</c>), or null.</param>
+    /// <param name="renderFigures">False writes signals.npz only (experiments keep ensembles small this way).</param>
     /// <returns>The files written and the signals.</returns>
-    public static (IReadOnlyList<string> Files, SignalSet Signals) Produce(ComponentCatalog catalog, string runDirectory, string? recipe, string format, string? outDirectory = null)
+    public static (IReadOnlyList<string> Files, SignalSet Signals) Produce(ComponentCatalog catalog, string runDirectory, string? recipe, string format, string? outDirectory = null,
+        bool renderFigures = true)
     {
         if (format is not "png" and not "svg") throw new BadInputException($"--format '{format}': expected png or svg.");
         var reader = new FilesystemRunReader(runDirectory);
@@ -147,6 +149,7 @@ public static class SignalProducer
         {
             NpzFile.Save(signalsFile, arrays);
             files.Add(signalsFile);
+            if (!renderFigures) return (files, set);
             files.AddRange(FigureRenderer.RenderPanels(set, Path.Combine(target, RunLayout.Figures), format));
             if (reader.LoadArrays(RunLayout.Images) is { } images)
             {

@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
+using DluxShera.Artifacts;
+using Xunit;
+
+namespace DluxShera.Tests;
+
+/// <summary>meta.json's git and environment provenance, checked against git and the runtime themselves.</summary>
+public class ProvenanceTests
+{
+    [Fact]
+    public void Git_commit_and_dirty_flag_are_those_of_the_specs_work_tree()
+    {
+        using var tmp = RepoPaths.Temp();
+        string repo = tmp.Combine("repo");
+        Directory.CreateDirectory(repo);
+        string spec = Path.Combine(repo, "run.json");
+        File.WriteAllText(spec, """
+            {
+              "objective": { "name": "quadratic", "options": { "dimension": 2 } },
+              "optimizer": { "name": "gd", "options": { "num_steps": 2, "learning_rate": 0.005 } }
+            }
+            """);
+        Git(repo, "init", "-q");
+        Git(repo, "add", "run.json");
+        Git(repo, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "spec");
+        string head = Git(repo, "rev-parse", "HEAD").Trim();
+
+        var clean = RunMeta(tmp, spec, "clean");
+        Assert.Equal(head, clean["git"]!["commit"]!.GetValue<string>());
+        Assert.False(clean["git"]!["dirty"]!.GetValue<bool>());
+
+        File.AppendAllText(spec, "\n");
+        var dirty = RunMeta(tmp, spec, "dirty");
+        Assert.Equal(head, dirty["git"]!["commit"]!.GetValue<string>());
+        Assert.True(dirty["git"]!["dirty"]!.GetValue<bool>());
+
+        string outside = tmp.Combine("plain");
+        Directory.CreateDirectory(outside);
+        File.Copy(spec, Path.Combine(outside, "run.json"));
+        var none = RunMeta(tmp, Path.Combine(outside, "run.json"), "none", ceiling: tmp.Path);
+        Assert.Null(none["git"]!["commit"]);
+    }
+
+    [Fact]
+    public void Environment_records_this_runtime_and_the_loaded_plugins()
+    {
+        using var tmp = RepoPaths.Temp();
+        var meta = RunMeta(tmp, RepoPaths.Example("rosenbrock-adam.json"), "env");
+        var env = meta["environment"]!;
+        Assert.Equal(RuntimeInformation.FrameworkDescription, env["dotnet"]!.GetValue<string>());
+        Assert.Equal(Environment.ProcessorCount, env["processors"]!.GetValue<int>());
+        Assert.Equal(RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant(), env["architecture"]!.GetValue<string>());
+        Assert.Equal(DluxShera.Contracts.ContractVersion.Text, env["contract_version"]!.GetValue<string>());
+        var listed = JsonNode.Parse(File.ReadAllText(RepoPaths.PluginsJson))!["plugins"]!.AsArray()
+            .Where(p => p!["enabled"]?.GetValue<bool>() ?? true).Select(p => p!["path"]!.GetValue<string>()).Order();
+        Assert.Equal(listed, env["plugins"]!.AsArray().Select(p => p!["path"]!.GetValue<string>()).Order());
+    }
+
+    private static JsonNode RunMeta(TempDirectory tmp, string spec, string id, string? ceiling = null)
+    {
+        string? before = Environment.GetEnvironmentVariable("GIT_CEILING_DIRECTORIES");
+        try
+        {
+            // Keeps git from finding a repository above the temporary folder (e.g. a checkout under /tmp).
+            if (ceiling is not null) Environment.SetEnvironmentVariable("GIT_CEILING_DIRECTORIES", ceiling);
+            var r = Dluxshera.Invoke("run", spec, "--quiet", "--out", tmp.Combine("runs"), "--plugins", RepoPaths.PluginsJson,
+                "--set", $"run.id={id}", "--set", "optimizer.options.num_steps=2");
+            Assert.True(r.ExitCode == 0, r.ToString());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("GIT_CEILING_DIRECTORIES", before);
+        }
+        return RunArtifacts.LoadMeta(tmp.Combine("runs", id));
+    }
+
+    private static string Git(string dir, params string[] args)
+    {
+        var info = new ProcessStartInfo("git") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        using var p = Process.Start(info)!;
+        string output = p.StandardOutput.ReadToEnd();
+        string error = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"git {string.Join(' ', args)}: {error}");
+        return output;
+    }
+}
+
+/// <summary>The bench commands other than mgh, at sizes that take a second: they run, and print their tables.</summary>
+public class BenchCommandTests
+{
+    [Fact]
+    public void Bench_engines_reports_every_first_order_engine_allocating_nothing_per_step()
+    {
+        var r = Dluxshera.Invoke("bench", "engines", "--dims", "23", "--plugins", RepoPaths.PluginsJson);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var rows = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+        foreach (string engine in new[] { "gd", "adam", "momentum", "rmsprop" })
+        {
+            var row = rows.Single(cells => cells[0] == engine);
+            Assert.Equal("23", row[1]);
+            Assert.Equal("0.0", row[^1]); // bytes per step
+        }
+    }
+
+    [Fact]
+    public void Bench_npz_writes_and_reads_back_a_small_trace()
+    {
+        var r = Dluxshera.Invoke("bench", "npz", "--rows", "200", "--cols", "3", "--repeat", "1");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("trace 200 x 3 float64", r.Stdout);
+    }
+
+    [Fact]
+    public void Bench_shera_times_the_test_preset_and_refuses_an_unknown_one()
+    {
+        var r = Dluxshera.Invoke("bench", "shera", "--presets", "testbed-2p-test", "--plugins", RepoPaths.PluginsJson);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("testbed-2p-test", r.Stdout);
+        var bad = Dluxshera.Invoke("bench", "shera", "--presets", "no-such-preset", "--plugins", RepoPaths.PluginsJson);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("no-such-preset", bad.Stderr);
+    }
+}
