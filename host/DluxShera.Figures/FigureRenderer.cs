@@ -15,6 +15,9 @@ public static class FigureRenderer
     private const string FontName = "DejaVu Sans (DluxShera)";
     internal static readonly Lazy<bool> FontsLoaded = new(LoadFonts);
 
+    /// <summary>Registers the shipped font once (every figure writer calls it first).</summary>
+    internal static void EnsureFonts() => _ = FontsLoaded.Value;
+
     private static bool LoadFonts()
     {
         string dir = Path.Combine(AppContext.BaseDirectory, "Fonts");
@@ -224,15 +227,16 @@ public static class ImageComparison
         multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
         Panel(multiplot.GetPlot(0), data, rows, cols, "data (photons)");
         Panel(multiplot.GetPlot(1), model, rows, cols, "model (photons)");
-        Panel(multiplot.GetPlot(2), residual, rows, cols, "data − model (photons)");
-        Panel(multiplot.GetPlot(3), z, rows, cols, $"z-score, reduced χ² = {chi2.ToString("0.000", CultureInfo.InvariantCulture)}");
+        Panel(multiplot.GetPlot(2), residual, rows, cols, "data − model (photons)", diverging: true);
+        Panel(multiplot.GetPlot(3), z, rows, cols, $"z-score, reduced χ² = {chi2.ToString("0.000", CultureInfo.InvariantCulture)}", diverging: true);
         string temp = file + ".tmp";
         multiplot.SavePng(temp, 1800, 480);
         File.Move(temp, file, overwrite: true);
         return chi2;
     }
 
-    private static void Panel(Plot plot, double[] values, int rows, int cols, string title)
+    // Residuals and z-scores use a diverging map centred on 0 (white = perfect fit, red/blue = data above/below the model).
+    private static void Panel(Plot plot, double[] values, int rows, int cols, string title, bool diverging = false)
     {
         var grid = new double[rows, cols];
         for (int r = 0; r < rows; r++)
@@ -240,63 +244,15 @@ public static class ImageComparison
             for (int c = 0; c < cols; c++) grid[rows - 1 - r, c] = values[r * cols + c];
         }
         var heatmap = plot.Add.Heatmap(grid);
-        heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
+        heatmap.Colormap = diverging ? new ScottPlot.Colormaps.Balance() : new ScottPlot.Colormaps.Viridis();
+        if (diverging)
+        {
+            double limit = values.Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(1).Max();
+            heatmap.ManualRange = new ScottPlot.Range(-limit, limit);
+        }
         plot.Add.ColorBar(heatmap);
         plot.Title(title, size: 13);
         plot.XLabel("x (pixel)");
         plot.YLabel("y (pixel)");
-    }
-}
-
-/// <summary>The curvature at the best point: correlation matrix image and eigenvalue spectrum.</summary>
-public static class CurvatureFigures
-{
-    /// <summary>Renders <c>fisher_correlation.png</c> and <c>eigen_spectrum.png</c>.</summary>
-    /// <param name="hessian">D×D row-major (symmetric).</param>
-    /// <param name="dimension">D.</param>
-    /// <param name="eigenvalues">Its eigenvalues (any order).</param>
-    /// <param name="directory">The figures directory.</param>
-    /// <returns>The files written.</returns>
-    public static IReadOnlyList<string> Render(double[] hessian, int dimension, double[] eigenvalues, string directory)
-    {
-        Directory.CreateDirectory(directory);
-        var correlation = new double[dimension, dimension];
-        for (int i = 0; i < dimension; i++)
-        {
-            for (int j = 0; j < dimension; j++)
-            {
-                double scale = Math.Sqrt(Math.Abs(hessian[i * dimension + i] * hessian[j * dimension + j]));
-                correlation[i, j] = scale > 0 ? hessian[i * dimension + j] / scale : 0;
-            }
-        }
-        var matrix = new Plot();
-        var heatmap = matrix.Add.Heatmap(correlation);
-        heatmap.Colormap = new ScottPlot.Colormaps.MellowRainbow();
-        heatmap.ManualRange = new ScottPlot.Range(-1, 1);
-        matrix.Add.ColorBar(heatmap);
-        matrix.Title("Hessian at the best point, normalised: H_ij / √(H_ii H_jj)", size: 13);
-        matrix.XLabel("θ index");
-        matrix.YLabel("θ index");
-        string matrixFile = Path.Combine(directory, "fisher_correlation.png");
-        matrix.SavePng(matrixFile, 640, 560);
-
-        var sorted = eigenvalues.OrderByDescending(v => v).ToArray();
-        var spectrum = new Plot();
-        var xs = Enumerable.Range(0, sorted.Length).Select(i => (double)i).ToArray();
-        var ys = sorted.Select(v => Math.Log10(Math.Max(Math.Abs(v), 1e-300))).ToArray();
-        var points = spectrum.Add.Scatter(xs, ys);
-        points.LegendText = "|eigenvalue|";
-        spectrum.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-        {
-            IntegerTicksOnly = true,
-            LabelFormatter = y => Math.Pow(10, y).ToString("0E+0", CultureInfo.InvariantCulture),
-        };
-        double condition = sorted[0] / Math.Max(Math.Abs(sorted[^1]), 1e-300);
-        spectrum.Title($"Hessian eigenvalue spectrum, condition number {condition.ToString("0.0E+0", CultureInfo.InvariantCulture)}", size: 13);
-        spectrum.XLabel("mode (descending)");
-        spectrum.YLabel("eigenvalue");
-        string spectrumFile = Path.Combine(directory, "eigen_spectrum.png");
-        spectrum.SavePng(spectrumFile, 640, 400);
-        return [matrixFile, spectrumFile];
     }
 }

@@ -14,6 +14,9 @@ public sealed class ThetaDecoder(ThetaMapChain chain) : IThetaDecoder
     /// <inheritdoc/>
     public IndexMap IndexMap => chain.ThetaIndexMap;
 
+    /// <summary>The run's map.</summary>
+    public ThetaMapChain Chain => chain;
+
     /// <summary>The primitive layout the names come from.</summary>
     public IndexMap PrimitiveIndexMap => chain.PrimitiveIndexMap;
 

@@ -29,6 +29,8 @@ internal static class SignalMath
             foreach (var e in GenericSignalRecipe.IndexMapOf(context.Meta)) result[e.Name] = (Columns(trace, e.Start, e.Stop), e.Stop - e.Start);
             return result;
         }
+        // Every primitive entry exists even for a trace without rows (a run that failed before step 0).
+        foreach (var e in GenericSignalRecipe.IndexMapOf(context.Meta)) result[e.Name] = (new double[t * (e.Stop - e.Start)], e.Stop - e.Start);
         for (int row = 0; row < t; row++)
         {
             foreach (var (name, values) in context.Decoder.Decode(trace.ThetaAt(row)))

@@ -53,6 +53,37 @@ public static class SignalProducer
         }
     }
 
+    // Correlation (fisher.npz) and eigenmode figures with primitive parameter names: the modes are the run's eigen θ map
+    // when it has one next to the objective, else the eigendecomposition of the Hessian at the best point.
+    private static IReadOnlyList<string> RenderCurvature(FilesystemRunReader reader, ThetaDecoder decoder, string directory)
+    {
+        var primitive = decoder.PrimitiveIndexMap;
+        var names = primitive.Entries.SelectMany(e => Enumerable.Range(0, e.Length).Select(i => e.Length == 1 ? e.Name : $"{e.Name}[{i}]")).ToList();
+        var hessian = reader.LoadArrays(RunLayout.Fisher)?["hessian"].ToDoubles();
+        if (hessian is not null && hessian.Length != names.Count * names.Count) hessian = null;
+        EigenModes? modes = null;
+        if (decoder.Chain.Stages.FirstOrDefault() is EigenThetaMap eigen)
+        {
+            modes = new EigenModes(eigen.Eigenvalues.Take(eigen.ThetaDimension).ToArray(), eigen.Basis.ToArray(), "Fisher at θref, eigen θ map");
+        }
+        else if (hessian is not null)
+        {
+            // Eigenvalues as they are (an indefinite Hessian shows its negative ones by |λ|); vectors with the eigen map's sign convention.
+            var evd = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfRowMajor(names.Count, names.Count, hessian).Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
+            int d = names.Count;
+            var order = Enumerable.Range(0, d).OrderByDescending(i => evd.EigenValues[i].Real).ToArray();
+            var vectors = new double[d * d];
+            for (int k = 0; k < d; k++)
+            {
+                var column = evd.EigenVectors.Column(order[k]);
+                double sign = column[column.AbsoluteMaximumIndex()] < 0 ? -1 : 1;
+                for (int i = 0; i < d; i++) vectors[i * d + k] = sign * column[i];
+            }
+            modes = new EigenModes(order.Select(i => evd.EigenValues[i].Real).ToArray(), vectors, "Hessian at the best point");
+        }
+        return modes is null ? [] : CurvatureFigures.Render(hessian, names, modes, directory);
+    }
+
     // The true primitive parameters recorded by the run (meta.theta.truth, from the objective's ITruthProvider).
     private static double[]? TruthOf(JsonObject meta) =>
         meta["theta"]?["truth"] is JsonArray a ? a.Select(v => v?.GetValue<double>() ?? double.NaN).ToArray() : null;
@@ -85,7 +116,8 @@ public static class SignalProducer
         {
             throw new BadInputException(e.Message, e);
         }
-        var set = built.Build(new SignalContext { Trace = trace, Meta = meta, Decoder = DecoderOf(reader, meta), Truth = TruthOf(meta) });
+        var decoder = DecoderOf(reader, meta);
+        var set = built.Build(new SignalContext { Trace = trace, Meta = meta, Decoder = decoder, Truth = TruthOf(meta) });
 
         var arrays = new Dictionary<string, NdArray>();
         foreach (var s in set.Signals) arrays[ArrayName(s.Name)] = new NdArray(s.Values, s.Shape);
@@ -127,13 +159,7 @@ public static class SignalProducer
                     trace.Dimension, comparison);
                 files.Add(comparison);
             }
-            if (reader.LoadArrays(RunLayout.Fisher) is { } fisher)
-            {
-                var h = fisher["hessian"];
-                int d = h.Shape[0];
-                var eigen = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfRowMajor(d, d, h.ToDoubles()).Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
-                files.AddRange(CurvatureFigures.Render(h.ToDoubles(), d, eigen.EigenValues.Select(v => v.Real).ToArray(), Path.Combine(target, RunLayout.Figures)));
-            }
+            files.AddRange(RenderCurvature(reader, decoder, Path.Combine(target, RunLayout.Figures)));
             if (Sampling.PosteriorFigureInput.Load(reader, meta) is { } posterior)
             {
                 files.AddRange(PosteriorFigures.Render(posterior, Path.Combine(target, RunLayout.Figures)));
