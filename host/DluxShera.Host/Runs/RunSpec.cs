@@ -47,8 +47,9 @@ public sealed class RunSettings : IValidatableOptions
     /// <summary>After the run, build signals (signals.npz) and figures (figures/*.png) from the artifacts.</summary>
     public bool Figures { get; set; } = true;
 
-    /// <summary>The signal recipe; null chooses from the objective (shera for SHERA runs, else generic).</summary>
-    public string? Signals { get; set; }
+    /// <summary>The signal recipe: a name (<c>"shera"</c>) or <c>{"name", "options"}</c>; null chooses from the objective
+    /// (shera for SHERA runs, else generic).</summary>
+    public ComponentReference? Signals { get; set; }
 
     /// <summary>Master seed; every random consumer derives its own seed from it.</summary>
     public ulong Seed { get; set; }

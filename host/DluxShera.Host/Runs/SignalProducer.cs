@@ -41,33 +41,42 @@ public static class SignalProducer
     /// <summary>Produces signals and figures for <paramref name="runDirectory"/>.</summary>
     /// <param name="catalog">Registered components (the recipes).</param>
     /// <param name="runDirectory">The run directory.</param>
-    /// <param name="recipe">A recipe name, or null to choose from meta.json (shera for SHERA runs, else generic).</param>
+    /// <param name="recipe">A recipe (name and options), or null for the one the run recorded (see <see cref="RecordedRecipe"/>).</param>
     /// <param name="format"><c>png</c> or <c>svg</c>.</param>
     /// <returns>The files written and the signals.</returns>
-    public static (IReadOnlyList<string> Files, SignalSet Signals) Produce(ComponentCatalog catalog, string runDirectory, string? recipe, string format)
+    public static (IReadOnlyList<string> Files, SignalSet Signals) Produce(ComponentCatalog catalog, string runDirectory, ComponentReference? recipe, string format)
     {
         if (format is not "png" and not "svg") throw new BadInputException($"--format '{format}': expected png or svg.");
         var reader = new FilesystemRunReader(runDirectory);
         var meta = reader.LoadMeta();
         var trace = reader.LoadTrace();
-        string objective = meta["objective"]?["name"]?.GetValue<string>() ?? "";
-        string name = recipe ?? (objective.StartsWith("shera.", StringComparison.Ordinal) && catalog.Has(ComponentKinds.Signals, "shera") ? "shera" : "generic");
-        ISignalRecipe built;
+        var chosen = recipe ?? RecordedRecipe(meta, reader) ?? DefaultRecipe(catalog, meta);
+        CreatedComponent<ISignalRecipe> built;
         try
         {
-            built = catalog.Create<ISignalRecipe>(ComponentKinds.Signals, new ComponentReference { Name = name }, "recipe");
+            built = catalog.CreateWithOptions<ISignalRecipe>(ComponentKinds.Signals, chosen, "run.signals");
         }
         catch (ComponentOptionsException e)
         {
             throw new BadInputException(e.Message, e);
         }
-        var set = built.Build(new SignalContext { Trace = trace, Meta = meta });
+        SignalSet set;
+        try
+        {
+            set = built.Component.Build(new SignalContext { Trace = trace, Meta = meta });
+        }
+        catch (ArgumentException e)
+        {
+            throw new BadInputException($"signals:{chosen.Name}: {e.Message}", e);
+        }
+        var record = new JsonObject { ["recipe"] = chosen.Name, ["options"] = built.EffectiveOptions.DeepClone() };
 
         var arrays = new Dictionary<string, NdArray>();
         foreach (var s in set.Signals) arrays[s.Name] = new NdArray(s.Values, s.Shape);
         var description = new JsonObject
         {
-            ["recipe"] = name,
+            ["recipe"] = chosen.Name,
+            ["options"] = built.EffectiveOptions.DeepClone(),
             ["signals"] = new JsonArray(set.Signals.Select(s => (JsonNode)new JsonObject
             {
                 ["name"] = s.Name,
@@ -85,27 +94,106 @@ public static class SignalProducer
                 ["log_y"] = p.LogY,
             }).ToArray()),
         };
-        arrays[MetadataEntry] = new NdArray(Encoding.UTF8.GetBytes(description.ToJsonString()), Encoding.UTF8.GetByteCount(description.ToJsonString()));
+        byte[] described = Encoding.UTF8.GetBytes(description.ToJsonString());
+        arrays[MetadataEntry] = new NdArray(described, described.Length);
+        var images = reader.LoadArrays(RunLayout.Images);
+        var fisher = reader.LoadArrays(RunLayout.Fisher);
+        var figures = FiguresDirectory.Replace(Path.Combine(reader.RunDirectory, RunLayout.Figures), directory =>
+        {
+            var drawn = new List<string>(FigureRenderer.RenderPanels(set, directory, format));
+            if (images is not null)
+            {
+                var data = images["data"];
+                string comparison = Path.Combine(directory, "image_comparison.png");
+                ImageComparison.Render(data.ToDoubles(), images["model"].ToDoubles(), images["variance"].ToDoubles(), data.Shape[0], data.Shape[1],
+                    trace.Dimension, comparison, ImageUnit(images));
+                drawn.Add(comparison);
+            }
+            if (fisher is not null)
+            {
+                var h = fisher["hessian"];
+                int d = h.Shape[0];
+                var eigen = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfRowMajor(d, d, h.ToDoubles()).Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
+                drawn.AddRange(CurvatureFigures.Render(h.ToDoubles(), d, eigen.EigenValues.Select(v => v.Real).ToArray(), directory));
+            }
+            return drawn;
+        });
         string signalsFile = Path.Combine(reader.RunDirectory, RunLayout.Signals);
         NpzFile.Save(signalsFile, arrays);
-        var files = new List<string> { signalsFile };
-        files.AddRange(FigureRenderer.RenderPanels(set, Path.Combine(reader.RunDirectory, RunLayout.Figures), format));
-        if (reader.LoadArrays(RunLayout.Images) is { } images)
-        {
-            var data = images["data"];
-            string comparison = Path.Combine(reader.RunDirectory, RunLayout.Figures, "image_comparison.png");
-            ImageComparison.Render(data.ToDoubles(), images["model"].ToDoubles(), images["variance"].ToDoubles(), data.Shape[0], data.Shape[1],
-                trace.Dimension, comparison);
-            files.Add(comparison);
-        }
-        if (reader.LoadArrays(RunLayout.Fisher) is { } fisher)
-        {
-            var h = fisher["hessian"];
-            int d = h.Shape[0];
-            var eigen = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfRowMajor(d, d, h.ToDoubles()).Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
-            files.AddRange(CurvatureFigures.Render(h.ToDoubles(), d, eigen.EigenValues.Select(v => v.Real).ToArray(), Path.Combine(reader.RunDirectory, RunLayout.Figures)));
-        }
-        RunArtifacts.RecordAddedArtifacts(reader.RunDirectory);
-        return (files, set);
+        RunArtifacts.RecordAddedArtifacts(reader.RunDirectory, new Dictionary<string, JsonNode?> { [MetaKey] = record });
+        return ([signalsFile, .. figures], set);
     }
+
+    /// <summary>A <c>--recipe</c> value: a recipe name, or a JSON object <c>{"name", "options"}</c>; null stays null.</summary>
+    /// <param name="text">The option's text.</param>
+    /// <exception cref="BadInputException">Malformed JSON or keys other than name, preset and options.</exception>
+    public static ComponentReference? ParseRecipe(string? text)
+    {
+        if (text is null) return null;
+        if (!text.TrimStart().StartsWith('{')) return new ComponentReference { Name = text };
+        try
+        {
+            return (ComponentReference)StrictJsonBinder.Bind(typeof(ComponentReference), JsonNode.Parse(text), "--recipe");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new BadInputException($"--recipe '{text}': malformed JSON ({e.Message.Split(" Path:")[0]}); expected a recipe name or {{\"name\": …, \"options\": {{…}}}}.", e);
+        }
+        catch (ComponentOptionsException e)
+        {
+            throw new BadInputException(e.Message, e);
+        }
+    }
+
+    /// <summary>meta.json's record of the recipe that made signals.npz: <c>{"recipe", "options"}</c>.</summary>
+    public const string MetaKey = "signals";
+
+    /// <summary>
+    /// The recipe a run asked for or was plotted with, so <c>plot</c> without <c>--recipe</c> redraws what the run
+    /// drew: meta.json's <c>signals</c> record, else the spec's <c>run.signals</c>, else the recipe named inside
+    /// signals.npz; null when none says.
+    /// </summary>
+    /// <param name="meta">meta.json.</param>
+    /// <param name="reader">The run (for signals.npz).</param>
+    public static ComponentReference? RecordedRecipe(JsonObject meta, FilesystemRunReader reader)
+    {
+        if (meta[MetaKey] is JsonObject record && record["recipe"]?.GetValue<string>() is { } name)
+        {
+            return new ComponentReference { Name = name, Options = record["options"] as JsonObject };
+        }
+        if (meta["run"]?["spec"]?["run"]?["signals"] is { } spec && spec is not JsonObject { Count: 0 })
+        {
+            return spec.GetValueKind() == System.Text.Json.JsonValueKind.String
+                ? new ComponentReference { Name = spec.GetValue<string>() }
+                : (ComponentReference)StrictJsonBinder.Bind(typeof(ComponentReference), spec, "meta.json: run.spec.run.signals");
+        }
+        string file = Path.Combine(reader.RunDirectory, RunLayout.Signals);
+        if (!File.Exists(file)) return null;
+        using var npz = NpzFile.Load(file).GetValueOrDefault(MetadataEntry)?.Data is byte[] bytes
+            ? System.Text.Json.JsonDocument.Parse(bytes)
+            : null;
+        return npz?.RootElement.TryGetProperty("recipe", out var recipe) == true && recipe.ValueKind == System.Text.Json.JsonValueKind.String
+            ? new ComponentReference { Name = recipe.GetString()! }
+            : null;
+    }
+
+    private static ComponentReference DefaultRecipe(ComponentCatalog catalog, JsonObject meta)
+    {
+        string objective = meta["objective"]?["name"]?.GetValue<string>() ?? "";
+        return new ComponentReference
+        {
+            Name = objective.StartsWith("shera.", StringComparison.Ordinal) && catalog.Has(ComponentKinds.Signals, "shera") ? "shera" : "generic",
+        };
+    }
+
+    // images.npz's metadata entry names the unit of data and model (IImageObjective.ImageUnit); older runs: photons.
+    private static string ImageUnit(IReadOnlyDictionary<string, NdArray> images)
+    {
+        if (images.GetValueOrDefault(ImagesMetadataEntry)?.Data is not byte[] bytes) return "photons";
+        using var doc = System.Text.Json.JsonDocument.Parse(bytes);
+        return doc.RootElement.TryGetProperty("unit", out var unit) && unit.ValueKind == System.Text.Json.JsonValueKind.String ? unit.GetString()! : "photons";
+    }
+
+    /// <summary>The metadata entry of images.npz: UTF-8 JSON <c>{"unit"}</c>.</summary>
+    public const string ImagesMetadataEntry = "_images_meta_json";
 }
