@@ -10,6 +10,14 @@ public static class RunIds
     public static string Generate(DateTimeOffset now) =>
         $"{now.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";
 
+    /// <summary>
+    /// An ISO 8601 UTC time with microseconds and a numeric offset, e.g. <c>2026-11-27T12:45:01.123456+00:00</c>:
+    /// Python's <c>datetime.fromisoformat</c> reads it on every version (3.7–3.10 reject 7 fractional digits and "Z").
+    /// </summary>
+    /// <param name="time">The time.</param>
+    public static string Timestamp(DateTimeOffset time) =>
+        time.ToUniversalTime().ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'ffffff'+00:00'", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Returns null when <paramref name="id"/> is a valid run id, otherwise why it is not.</summary>
     /// <param name="id">A user-given run id.</param>
     public static string? Problem(string id)

@@ -24,16 +24,29 @@ public sealed class HutchinsonOptions : GuardrailOptions
 
 /// <summary>
 /// Hutchinson's estimator diag(H) ≈ (1/K) Σ_k (H v_k) ⊙ v_k with Rademacher v_k ∈ {±1}^D: unbiased, with
-/// variance falling as 1/K. The probes come from a seeded SplitMix64 stream, so estimates are reproducible.
+/// variance falling as 1/K. The probes come from a seeded SplitMix64 stream, so estimates are reproducible; each
+/// estimate (the first, then every refresh) draws from a stream of its own, so refreshes and their EMA smoothing
+/// see new probes: stream 0 starts at the recorded seed, stream k at <see cref="StreamSeed"/>(seed, k).
 /// </summary>
 /// <param name="options">Options.</param>
 /// <param name="seed">The probe seed (recorded).</param>
 public sealed class HutchinsonDiagonal(HutchinsonOptions options, ulong seed) : ICurvatureEstimator
 {
-    /// <inheritdoc/>
-    public string Method => "hutchinson";
+    /// <summary>The seed's vocabulary for this method (the component is registered as <c>curvature:hutchinson</c>).</summary>
+    public string Method => "hutchinson_hessian_diag";
 
     private string _hvp = "";
+    private int _streams;
+
+    /// <summary>The first state of probe stream <paramref name="stream"/>: the seed itself for stream 0, else a SplitMix64 hash of (seed, k).</summary>
+    /// <param name="seed">The probe seed.</param>
+    /// <param name="stream">Zero-based estimate index.</param>
+    public static ulong StreamSeed(ulong seed, int stream)
+    {
+        if (stream == 0) return seed;
+        ulong state = seed ^ (0xD1B54A32D192ED03UL * (ulong)stream);
+        return SplitMix64(ref state);
+    }
 
     /// <inheritdoc/>
     public CurvatureEstimate Estimate(IObjective objective, ReadOnlySpan<double> theta, CurvatureRequest request)
@@ -44,7 +57,7 @@ public sealed class HutchinsonDiagonal(HutchinsonOptions options, ulong seed) : 
         var v = new double[d];
         var hv = new double[d];
         var sum = new double[d];
-        ulong state = seed;
+        ulong state = StreamSeed(seed, _streams++);
         for (int k = 0; k < options.Probes; k++)
         {
             for (int i = 0; i < d; i++) v[i] = (SplitMix64(ref state) & 1) == 0 ? 1.0 : -1.0;
@@ -61,6 +74,8 @@ public sealed class HutchinsonDiagonal(HutchinsonOptions options, ulong seed) : 
         var d = Guardrails.Describe(Method, options);
         d["probes"] = options.Probes;
         d["seed"] = seed;
+        d["probe_streams"] = _streams;
+        d["probe_stream_rule"] = "stream 0 starts at seed; stream k > 0 at splitmix64(seed ^ (0xD1B54A32D192ED03 * k))";
         d["hvp"] = _hvp;
         return d;
     }

@@ -42,6 +42,7 @@ public static class Guardrails
     /// <param name="evaluations">Evaluations spent.</param>
     public static CurvatureEstimate Apply(double[] diagonal, GuardrailOptions options, double[]? dense, int evaluations)
     {
+        var raw = (double[])diagonal.Clone();
         int floored = 0, nonFinite = 0, clipped = 0;
         for (int i = 0; i < diagonal.Length; i++)
         {
@@ -67,6 +68,7 @@ public static class Guardrails
         return new CurvatureEstimate
         {
             Diagonal = diagonal,
+            RawDiagonal = raw,
             Dense = dense,
             FlooredCount = floored + clipped,
             NonFiniteCount = nonFinite,

@@ -51,6 +51,12 @@ public sealed class PreconditionedGdOptions : FirstOrderOptions
     /// <summary>EMA weight of the previous curvature at a refresh: curv ← ema·old + (1 − ema)·new.</summary>
     public double CurvatureEma { get; set; }
 
+    /// <summary>
+    /// With a running estimator (ema_grad2) and refresh_every 0, the curvature follows the estimate every step;
+    /// curvature.npz and precond.npz are rewritten every this many steps (and at every scheduled refresh).
+    /// </summary>
+    public int SaveEvery { get; set; } = 50;
+
     /// <summary>Base learning rate per IndexMap block, replacing learning_rate for that block, e.g. {"astrometry": 1e-3}.</summary>
     public JsonObject? BlockLr { get; set; }
 
@@ -65,6 +71,7 @@ public sealed class PreconditionedGdOptions : FirstOrderOptions
         if (!(CurvatureFloor >= 0)) yield return ("curvature_floor", "must be ≥ 0");
         if (LrMax is { } max && !(max > LrMin)) yield return ("lr_max", "must exceed lr_min");
         if (RefreshEvery < 0) yield return ("refresh_every", "must be ≥ 0");
+        if (SaveEvery < 1) yield return ("save_every", "must be ≥ 1");
         if (CurvatureEma is < 0 or >= 1) yield return ("curvature_ema", "must be in [0, 1)");
         if (BlendAlpha is < 0 or > 1) yield return ("blend_alpha", "must be in [0, 1]");
         foreach (var (block, value) in BlockLr ?? [])
@@ -78,7 +85,10 @@ public sealed class PreconditionedGdOptions : FirstOrderOptions
 /// Per-index learning rates from curvature: lr_vec = clip(base_lr(t)·precond, lr_min, lr_max) with
 /// precond = 1/√(curv + eps) or 1/(curv + eps); the update is lr_vec ⊙ g. Curvature comes from any
 /// registered estimator (optionally blended with a second), fixed at init or refreshed every K steps and
-/// smoothed; gradient observers (ema_grad2) are fed every step. Writes curvature.npz and precond.npz.
+/// smoothed. Gradient observers (ema_grad2) are fed every step, and their running estimate is applied every
+/// step when no refresh schedule is set (refresh_every 0), as the seed's EMA of g² intends; with a schedule it
+/// is read at the refreshes. Writes curvature.npz (curv_diag, curv_diag_raw, curv_dense for dense estimators)
+/// and precond.npz (precond, block_scale, rate_vec = block_scale ⊙ precond, and lr_vec at saved_step).
 /// </summary>
 /// <param name="options">Options.</param>
 /// <param name="primary">The curvature estimator.</param>
@@ -90,7 +100,13 @@ public sealed class CurvaturePreconditioner(PreconditionedGdOptions options, ICu
     private IObjective _objective = null!;
     private IRunArtifacts _artifacts = null!;
     private double[] _curvature = [];
+    private double[] _rawCurvature = [];
+    private double[]? _dense;
     private double[] _precond = [];
+    private double[] _rates = [];
+    private double _learningRate;
+    private int _savedStep;
+    private int _runningUpdates;
     private double[] _blockScale = [];
     private double[] _lrVec = [];
     private int _refreshes;
@@ -129,24 +145,30 @@ public sealed class CurvaturePreconditioner(PreconditionedGdOptions options, ICu
             _curvature = EstimateBlended(context.InitialTheta);
             _initialSource = "estimated_at_init";
         }
+        _rawCurvature = _rawCurvature.Length == d ? _rawCurvature : (double[])_curvature.Clone();
         UpdatePreconditioner();
         ComputeLearningRates(options.LearningRate * options.Schedule.Factor(0));
-        Save();
+        Save(0);
     }
+
+    // The running estimate applies every step when nothing else schedules refreshes (see the class summary).
+    private bool FollowsRunningEstimate => options.RefreshEvery == 0 && (_primary is IGradientObserver || _secondary is IGradientObserver);
 
     /// <inheritdoc/>
     public void Apply(Span<double> u, ReadOnlySpan<double> theta, int step, double learningRate)
     {
         if (_primary is IGradientObserver o1) o1.Observe(step, u);
         if (_secondary is IGradientObserver o2) o2.Observe(step, u);
-        if (options.RefreshEvery > 0 && step > 0 && step % options.RefreshEvery == 0)
+        bool scheduled = options.RefreshEvery > 0 && step > 0 && step % options.RefreshEvery == 0;
+        if (scheduled || (FollowsRunningEstimate && step > 0))
         {
-            var fresh = EstimateBlended(theta);
+            var fresh = EstimateBlended(theta, runningOnly: !scheduled);
             for (int i = 0; i < _curvature.Length; i++) _curvature[i] = options.CurvatureEma * _curvature[i] + (1 - options.CurvatureEma) * fresh[i];
-            _refreshes++;
+            if (scheduled) _refreshes++;
+            else _runningUpdates++;
             UpdatePreconditioner();
             ComputeLearningRates(learningRate);
-            Save();
+            if (scheduled || step % options.SaveEvery == 0) Save(step);
         }
         else
         {
@@ -155,19 +177,40 @@ public sealed class CurvaturePreconditioner(PreconditionedGdOptions options, ICu
         for (int i = 0; i < u.Length; i++) u[i] *= _lrVec[i];
     }
 
-    private double[] EstimateBlended(ReadOnlySpan<double> theta)
+    // Blends fresh estimates (raw ones too, for curvature.npz). With runningOnly, an estimator that is not a
+    // gradient observer keeps its last estimate instead of being re-run: only the running one changed.
+    private double[] EstimateBlended(ReadOnlySpan<double> theta, bool runningOnly = false)
     {
-        var a = Track(_primary.Estimate(_objective, theta, default));
-        if (_secondary is null) return a;
-        var b = Track(_secondary.Estimate(_objective, theta, default));
-        for (int i = 0; i < a.Length; i++) a[i] = options.BlendAlpha * a[i] + (1 - options.BlendAlpha) * b[i];
-        return a;
+        var (a, rawA) = Estimate(_primary, ref _lastPrimary, theta, runningOnly);
+        if (_secondary is null)
+        {
+            _rawCurvature = rawA;
+            return a;
+        }
+        var (b, rawB) = Estimate(_secondary, ref _lastSecondary, theta, runningOnly);
+        var blend = new double[a.Length];
+        _rawCurvature = new double[a.Length];
+        for (int i = 0; i < a.Length; i++)
+        {
+            blend[i] = options.BlendAlpha * a[i] + (1 - options.BlendAlpha) * b[i];
+            _rawCurvature[i] = options.BlendAlpha * rawA[i] + (1 - options.BlendAlpha) * rawB[i];
+        }
+        return blend;
     }
 
-    private double[] Track(CurvatureEstimate e)
+    private CurvatureEstimate? _lastPrimary;
+    private CurvatureEstimate? _lastSecondary;
+
+    private (double[] Diagonal, double[] Raw) Estimate(ICurvatureEstimator estimator, ref CurvatureEstimate? last, ReadOnlySpan<double> theta, bool runningOnly)
     {
-        _nonFinite += e.NonFiniteCount;
-        return e.Diagonal;
+        if (last is null || !runningOnly || estimator is IGradientObserver)
+        {
+            bool dense = estimator.Method == "fisher_dense"; // its matrix is the point of it: saved as curv_dense
+            last = estimator.Estimate(_objective, theta, new CurvatureRequest(dense));
+            _nonFinite += last.NonFiniteCount;
+            if (last.Dense is not null) _dense = last.Dense;
+        }
+        return ((double[])last.Diagonal.Clone(), (double[])(last.RawDiagonal ?? last.Diagonal).Clone());
     }
 
     private void UpdatePreconditioner()
@@ -185,14 +228,17 @@ public sealed class CurvaturePreconditioner(PreconditionedGdOptions options, ICu
             _curvature[i] = c;
             _precond[i] = options.Power == PreconditionerPower.Sqrt ? 1 / Math.Sqrt(c + options.Eps) : 1 / (c + options.Eps);
         }
+        _rates = new double[_precond.Length];
+        for (int i = 0; i < _rates.Length; i++) _rates[i] = _blockScale[i] * _precond[i];
     }
 
     private void ComputeLearningRates(double learningRate)
     {
+        _learningRate = learningRate;
         _clippedLow = _clippedHigh = 0;
         for (int i = 0; i < _lrVec.Length; i++)
         {
-            double lr = learningRate * _blockScale[i] * _precond[i];
+            double lr = learningRate * _rates[i];
             if (lr < options.LrMin)
             {
                 lr = options.LrMin;
@@ -228,13 +274,29 @@ public sealed class CurvaturePreconditioner(PreconditionedGdOptions options, ICu
         return scales;
     }
 
-    private void Save()
+    // lr_vec depends on the scheduled base learning rate, so it is only right at saved_step; rate_vec does not:
+    // lr_vec(t) = clip(base_lr(t)·rate_vec, lr_min, lr_max) with base_lr(t) from trace.npz (docs/curvature.md).
+    private void Save(int step)
     {
-        _artifacts.WriteArrays(RunLayout.Curvature, new Dictionary<string, NdArray> { ["curv_diag"] = NdArray.Vector((double[])_curvature.Clone()) });
+        _savedStep = step;
+        var curvature = new Dictionary<string, NdArray>
+        {
+            ["curv_diag"] = NdArray.Vector((double[])_curvature.Clone()),
+            ["curv_diag_raw"] = NdArray.Vector((double[])_rawCurvature.Clone()),
+            ["saved_step"] = NdArray.Scalar(step),
+        };
+        if (_dense is { } dense) curvature["curv_dense"] = new NdArray((double[])dense.Clone(), _curvature.Length, _curvature.Length);
+        _artifacts.WriteArrays(RunLayout.Curvature, curvature);
         _artifacts.WriteArrays(RunLayout.Precond, new Dictionary<string, NdArray>
         {
-            ["lr_vec"] = NdArray.Vector((double[])_lrVec.Clone()),
             ["precond"] = NdArray.Vector((double[])_precond.Clone()),
+            ["block_scale"] = NdArray.Vector((double[])_blockScale.Clone()),
+            ["rate_vec"] = NdArray.Vector((double[])_rates.Clone()),
+            ["lr_vec"] = NdArray.Vector((double[])_lrVec.Clone()),
+            ["saved_step"] = NdArray.Scalar(step),
+            ["base_lr"] = NdArray.Scalar(_learningRate),
+            ["lr_min"] = NdArray.Scalar(options.LrMin),
+            ["lr_max"] = NdArray.Scalar(options.LrMax ?? double.PositiveInfinity),
         });
     }
 
@@ -254,9 +316,12 @@ public sealed class CurvaturePreconditioner(PreconditionedGdOptions options, ICu
             ["block_lr"] = options.BlockLr,
             ["refresh_every"] = options.RefreshEvery,
             ["curvature_ema"] = options.CurvatureEma,
-            ["updated"] = options.RefreshEvery > 0 || _primary is IGradientObserver ? "during_run" : "fixed_at_init",
+            ["updated"] = options.RefreshEvery > 0 ? "refreshed" : FollowsRunningEstimate ? "every_step" : "fixed_at_init",
             ["initial_curvature"] = _initialSource,
             ["refreshes"] = _refreshes,
+            ["running_estimate_updates"] = _runningUpdates,
+            ["save_every"] = options.SaveEvery,
+            ["saved_step"] = _savedStep,
             ["floored_curvature_entries"] = _flooredCurvature,
             ["non_finite_curvature_entries"] = _nonFinite,
             ["lr_clipped_low"] = _clippedLow,

@@ -18,14 +18,14 @@ public sealed class SheraPlugin : IDluxSheraPlugin
     public string Version => "0.1.0";
 
     /// <inheritdoc/>
-    public string Description => "SHERA two-plane optics with exact gradients, presets and seeded simulated data (CPU)";
+    public string Description => "SHERA two- and three-plane optics with exact gradients, presets and seeded simulated data";
 
     /// <inheritdoc/>
     public void Register(IServiceCollection services, IConfiguration options)
     {
         var presets = LoadPresets();
         services.AddComponent<IObjective, SheraOptions>(ComponentKinds.Objective, "shera",
-            "SHERA detector-image likelihood (two-plane), Gaussian or Poisson, with priors; presets testbed/flight × test/production",
+            "SHERA detector-image likelihood (two- or three-plane), Gaussian or Poisson, with priors; presets testbed/flight × 2p/3p × test/production",
             (_, o) => new SheraObjective(o), presets);
     }
 

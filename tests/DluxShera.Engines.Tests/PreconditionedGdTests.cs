@@ -67,6 +67,6 @@ public class PreconditionedGdTests
         Assert.Equal(41, ema.Observed); // one at init (no gradient yet) + one per step
         var meta = (Dictionary<string, object?>)pre.Describe()["preconditioning"]!;
         Assert.Equal(3, meta["refreshes"]);
-        Assert.Equal("during_run", meta["updated"]);
+        Assert.Equal("refreshed", meta["updated"]);
     }
 }

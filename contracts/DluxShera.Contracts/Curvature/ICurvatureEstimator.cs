@@ -39,6 +39,12 @@ public sealed class CurvatureEstimate
     /// <summary>The diagonal, finite and ≥ the floor (length D).</summary>
     public required double[] Diagonal { get; init; }
 
+    /// <summary>
+    /// The estimator's diagonal before guardrails (floor, ceiling, |·| of negatives, non-finite entries), for
+    /// curvature.npz's <c>curv_diag_raw</c>; null means it equals <see cref="Diagonal"/>. Added in contract 1.2.
+    /// </summary>
+    public double[]? RawDiagonal { get; init; }
+
     /// <summary>The dense D×D matrix, row-major, or null.</summary>
     public double[]? Dense { get; init; }
 

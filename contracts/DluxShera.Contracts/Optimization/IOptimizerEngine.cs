@@ -82,15 +82,18 @@ public static class StopReasons
     /// <summary>The engine or objective threw.</summary>
     public const string Error = "error";
 
+    /// <summary>The loss never improved on its start and ended far above it (the host's divergence rule).</summary>
+    public const string Diverged = "diverged";
+
     /// <summary>
     /// The status a stop reason implies (contract 1.2): <see cref="RunStatus.Ok"/> for <see cref="MaxSteps"/>,
     /// <see cref="Converged"/> and engine-specific words; <see cref="RunStatus.Failed"/> for the non-finite
-    /// reasons, <see cref="Cancelled"/> and <see cref="Error"/>.
+    /// reasons, <see cref="Cancelled"/>, <see cref="Error"/> and <see cref="Diverged"/>.
     /// </summary>
     /// <param name="stopReason">The stop reason.</param>
     public static RunStatus StatusOf(string stopReason) => stopReason switch
     {
-        NonFiniteLoss or NonFiniteGradient or Cancelled or Error => RunStatus.Failed,
+        NonFiniteLoss or NonFiniteGradient or Cancelled or Error or Diverged => RunStatus.Failed,
         _ => RunStatus.Ok,
     };
 }

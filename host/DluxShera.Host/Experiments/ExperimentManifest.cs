@@ -24,7 +24,7 @@ public static class ExperimentManifest
         {
             ["experiment_schema"] = Schema,
             ["name"] = name,
-            ["created_at"] = DateTimeOffset.UtcNow.ToString("o", CultureInfo.InvariantCulture),
+            ["created_at"] = RunIds.Timestamp(DateTimeOffset.UtcNow),
             ["description"] = description,
             ["settings"] = settings?.DeepClone() ?? new JsonObject(),
         };

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using DluxShera.Contracts;
@@ -9,17 +10,33 @@ namespace DluxShera.Host.Runs;
 /// <summary>Where a run came from: git state and the runtime environment, for meta.json.</summary>
 public static class Provenance
 {
-    /// <summary>Best-effort <c>{commit, dirty}</c> of the git work tree holding <paramref name="directory"/>; nulls when unknown.</summary>
+    /// <summary>
+    /// Best-effort <c>{repository, commit, dirty}</c> of the git work tree holding <paramref name="directory"/> (the
+    /// spec's repository, which need not be the workbench's: see <see cref="BuildCommit"/>); nulls when unknown.
+    /// </summary>
     /// <param name="directory">A directory inside the work tree (the spec's).</param>
     public static JsonObject Git(string directory)
     {
         string? commit = RunGit(directory, "rev-parse HEAD")?.Trim();
         string? status = commit is null ? null : RunGit(directory, "status --porcelain --untracked-files=no");
+        string? repository = commit is null ? null : RunGit(directory, "rev-parse --show-toplevel")?.Trim();
         return new JsonObject
         {
+            ["repository"] = string.IsNullOrEmpty(repository) ? null : repository,
             ["commit"] = string.IsNullOrEmpty(commit) ? null : commit,
             ["dirty"] = status is null ? null : status.Trim().Length > 0,
         };
+    }
+
+    /// <summary>
+    /// The commit the workbench itself was built from: the SDK stamps it (SourceLink's SourceRevisionId) into the
+    /// host's informational version as <c>0.1.0+&lt;sha&gt;</c>; null for a build outside a git work tree.
+    /// </summary>
+    public static string? BuildCommit()
+    {
+        string? version = typeof(Provenance).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+        int plus = version?.IndexOf('+') ?? -1;
+        return plus < 0 ? null : version![(plus + 1)..];
     }
 
     /// <summary>.NET, OS, processor, backend, host and plugin versions.</summary>
@@ -32,6 +49,7 @@ public static class Provenance
         ["processors"] = System.Environment.ProcessorCount,
         ["backend"] = "cpu",
         ["host_version"] = typeof(Provenance).Assembly.GetName().Version?.ToString(3),
+        ["build_commit"] = BuildCommit(),
         ["contract_version"] = ContractVersion.Text,
         ["plugins"] = new JsonArray(plugins.Select(p => (JsonNode)new JsonObject
         {

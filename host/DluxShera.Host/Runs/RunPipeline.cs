@@ -115,6 +115,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
             writer.WriteMeta(meta);
 
             var summary = BuildSummary(writer.RunId, createdAt, git, result, crash, trace, runtime);
+            DivergenceRule.Apply(summary, result, spec.Run.DivergenceRatio);
             var sigma = spec.Run.Uncertainty && result is not null ? AddUncertainty(writer, summary, objective.Component, result.BestTheta) : null;
             AddFitReport(summary, objective.Component, theta0, result, sigma);
             var best = trace.BestStep >= 0 ? new Checkpoint(result?.BestTheta ?? trace.BestTheta, result?.BestStep ?? trace.BestStep, result?.BestLoss ?? trace.BestLoss) : null;
@@ -164,7 +165,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
         {
             ["artifact_schema"] = RunLayout.Schema,
             ["run_id"] = runId,
-            ["created_at"] = createdAt.ToString("o", CultureInfo.InvariantCulture),
+            ["created_at"] = RunIds.Timestamp(createdAt),
             ["description"] = spec.Description,
             ["git"] = git.DeepClone(),
             ["theta"] = new JsonObject
@@ -257,7 +258,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
         var summary = new JsonObject
         {
             ["run_id"] = runId,
-            ["created_at"] = createdAt.ToString("o", CultureInfo.InvariantCulture),
+            ["created_at"] = RunIds.Timestamp(createdAt),
             ["git"] = new JsonObject { ["commit"] = git["commit"]?.DeepClone() },
         };
         if (result is not null)

@@ -66,12 +66,19 @@ public sealed class RunSettings : IValidatableOptions
     /// <summary>Progress line every N steps when stderr is not a terminal (0: about 20 lines per run).</summary>
     public int ProgressEvery { get; set; }
 
+    /// <summary>
+    /// A run whose loss never went below its start and ended above loss_init + r·max(|loss_init|, 1e-300) is
+    /// reported <c>failed</c> with stop_reason <c>diverged</c>; null turns the rule off.
+    /// </summary>
+    public double? DivergenceRatio { get; set; } = 1.0;
+
     /// <inheritdoc/>
     public IEnumerable<(string Key, string Message)> Validate()
     {
         if (GradientsEvery < 0) yield return ("gradients_every", "must be ≥ 0");
         if (DiagnosticsEvery < 0) yield return ("diagnostics_every", "must be ≥ 0");
         if (ProgressEvery < 0) yield return ("progress_every", "must be ≥ 0");
+        if (DivergenceRatio is { } r && !(r >= 0 && double.IsFinite(r))) yield return ("divergence_ratio", "must be a finite number ≥ 0, or null to turn the divergence rule off");
         if (Experiment is not null && DluxShera.Artifacts.RunIds.Problem(Experiment) is { } problem) yield return ("experiment", $"'{Experiment}' is not a usable directory name: {problem}");
     }
 }

@@ -4,7 +4,7 @@ namespace DluxShera.Shera.Optics;
 
 /// <summary>
 /// The three-plane model's M2 step (SHERA_MODEL §2): zero-pad the M1 field to P·N (P = ⌈D2·M/D1⌉, the field at
-/// offset ⌊(P−1)N/2⌋), Fresnel-propagate by +z with the angular spectrum (FFT · exp(−iπλz(fx² + fy²)) · IFFT,
+/// offset ⌊(P−1)N/2⌋, M2 centred on M1's axis), Fresnel-propagate by +z with the angular spectrum (FFT · exp(−iπλz(fx² + fy²)) · IFFT,
 /// the constant e^{ikz} dropped), apply M2 (hard-edged disk of diameter D2·M in M1-equivalent metres, OPD from
 /// the secondary Zernikes), renormalise to unit power, propagate by −z, crop back to N×N. With its reverse
 /// and tangent passes, for exact gradients. M = 1/(1 − d/f1), z = d·M.
@@ -48,7 +48,11 @@ public sealed class SecondaryMirrorStage
         double dx = config.M1Diameter / _n;
         double m2Diameter = config.M2Diameter * magnification;
         _transmission = new double[_size * _size];
-        double c = (_size - 1) / 2.0;
+        // M2 is coaxial with M1: the axis is M1's grid centre carried onto the padded grid, offset + (N−1)/2. It
+        // equals the padded grid's own centre (P·N − 1)/2 only when (P−1)·N is even; centring M2 there otherwise
+        // would decentre it by half a pupil pixel (≈0.8 mas per star and ≈6 µas of separation for flight).
+        double c = _offset + (_n - 1) / 2.0;
+        AxisPixel = c;
         for (int row = 0; row < _size; row++)
         {
             for (int col = 0; col < _size; col++)
@@ -57,7 +61,8 @@ public sealed class SecondaryMirrorStage
                 _transmission[row * _size + col] = x * x + y * y <= m2Diameter * m2Diameter / 4 ? 1 : 0;
             }
         }
-        _zernikes = config.SecondaryNoll.Select(j => Zernike.OnGrid(j, _size, dx, m2Diameter / 2)).ToArray();
+        SecondaryNoll = config.SecondaryNoll;
+        _zernikes = config.SecondaryNoll.Select(j => Zernike.OnGrid(j, _size, dx, m2Diameter / 2, c)).ToArray();
         _opd = new double[_size * _size];
         _wavelengths = wavelengths;
         _kernelRe = new double[wavelengths.Length][];
@@ -94,6 +99,15 @@ public sealed class SecondaryMirrorStage
 
     /// <summary>Padding factor P.</summary>
     public int Padding { get; }
+
+    /// <summary>The optical axis (M1's and M2's) in pixel coordinates of the padded grid, offset + (N−1)/2.</summary>
+    public double AxisPixel { get; }
+
+    /// <summary>Offset of the M1 field in the padded grid, ⌊(P−1)N/2⌋ pixels along each axis.</summary>
+    public int Offset => _offset;
+
+    /// <summary>Noll indices of the secondary Zernikes, in the order <see cref="SetAberrations"/> takes them.</summary>
+    public int[] SecondaryNoll { get; }
 
     /// <summary>Side of the padded grid, P·N.</summary>
     public int PaddedSize => _size;

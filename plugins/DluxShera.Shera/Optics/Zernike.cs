@@ -50,15 +50,19 @@ public static class Zernike
         return m > 0 ? norm * r * Math.Cos(m * theta) : norm * r * Math.Sin(-m * theta);
     }
 
-    /// <summary>Z_j on an N×N grid of pitch <paramref name="pitch"/> (centres at (k − (N−1)/2)·pitch), unit disk radius <paramref name="radius"/>.</summary>
+    /// <summary>
+    /// Z_j on an N×N grid of pitch <paramref name="pitch"/> (pixel k at (k − c)·pitch, c = (N−1)/2 unless
+    /// <paramref name="centre"/> names the optical axis in pixel units), unit disk radius <paramref name="radius"/>.
+    /// </summary>
     /// <param name="j">Noll index.</param>
     /// <param name="n">Grid size.</param>
     /// <param name="pitch">Pixel pitch (m).</param>
     /// <param name="radius">Radius mapped to ρ = 1 (m).</param>
-    public static double[] OnGrid(int j, int n, double pitch, double radius)
+    /// <param name="centre">The optical axis in pixel coordinates (default: the grid centre).</param>
+    public static double[] OnGrid(int j, int n, double pitch, double radius, double? centre = null)
     {
         var z = new double[n * n];
-        double c = (n - 1) / 2.0;
+        double c = centre ?? (n - 1) / 2.0;
         for (int row = 0; row < n; row++)
         {
             double y = (row - c) * pitch;
