@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using DluxShera.Contracts;
 using DluxShera.Numpy;
+using DluxShera.Shera.Gpu;
 using DluxShera.Shera.Optics;
 
 namespace DluxShera.Shera;
@@ -10,10 +11,15 @@ namespace DluxShera.Shera;
 /// (fixed variance) or Poisson negative log-likelihood of the detector image plus Gaussian priors; the
 /// gradient is exact (reverse mode through the optics). Simulated data are seeded and recorded.
 /// </summary>
-public sealed class SheraObjective : IResidualObjective, IPerObservationObjective, ISimulatingObjective, IImageObjective, ITruthProvider, IThetaDecoder
+public sealed class SheraObjective : IResidualObjective, IPerObservationObjective, ISimulatingObjective, IImageObjective, ITruthProvider, IThetaDecoder,
+    IBatchedObjective, IDisposable
 {
     private readonly SheraOptions _options;
-    private readonly OpticalModel _model;
+    private readonly ImageModelBackend _backend;
+    private readonly IImageModel _model;
+    private readonly object _batchLock = new();
+    private IlgpuOpticalModel? _batchModel;
+    private System.Collections.Concurrent.ConcurrentBag<(OpticalModel Model, double[] PixelGradient)>? _cpuWorkers;
     private readonly ParameterKey[] _inferred;
     private readonly SheraParameters _nominal;
     private readonly SheraParameters _truth;
@@ -26,11 +32,13 @@ public sealed class SheraObjective : IResidualObjective, IPerObservationObjectiv
 
     /// <summary>Builds the model and the data.</summary>
     /// <param name="options">Options (the host merges a preset in; meta.json records its name).</param>
-    public SheraObjective(SheraOptions options)
+    /// <param name="log">Receives the line saying <c>backend: auto</c> fell back to the CPU.</param>
+    public SheraObjective(SheraOptions options, Action<string>? log = null)
     {
         _options = options;
         var config = options.Optics.ToConfig(options.Planes);
-        _model = new OpticalModel(config);
+        _backend = ImageModelBackend.Open(config, options.Backend, log ?? (_ => { }));
+        _model = _backend.Model;
         _nominal = new SheraParameters
         {
             SeparationAs = 10, PositionAngleDeg = 90, LogFluxTotal = 11.2, Contrast = 3.46,
@@ -73,7 +81,10 @@ public sealed class SheraObjective : IResidualObjective, IPerObservationObjectiv
     public IndexMap IndexMap { get; }
 
     /// <summary>The model.</summary>
-    public OpticalModel Model => _model;
+    public IImageModel Model => _model;
+
+    /// <summary>The backend the optics run on.</summary>
+    public ImageModelBackend Backend => _backend;
 
     /// <summary>Where the data came from, for meta.json.</summary>
     public JsonObject DataDescription { get; }
@@ -190,6 +201,86 @@ public sealed class SheraObjective : IResidualObjective, IPerObservationObjectiv
         var p = ToParameters(theta);
         var model = _model.Forward(p);
         _lastTheta = theta.ToArray();
+        double loss = Likelihood(model, _pixelGradient);
+        ToTheta(_model.Backward(_pixelGradient), gradient);
+        return loss + AddPriors(p, gradient);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>On a GPU backend the points go through the kernels <c>batch_capacity</c> at a time (one launch sequence per
+    /// chunk); on the CPU, points run in parallel, one managed model per worker.</remarks>
+    public void EvaluateBatch(ReadOnlySpan<double> thetas, Span<double> losses, Span<double> gradients)
+    {
+        int d = IndexMap.Dimension, count = losses.Length;
+        if (thetas.Length != count * d || gradients.Length != count * d)
+        {
+            throw new ArgumentException($"EvaluateBatch: {count} points of dimension {d} need θ and gradients of {count * d} values, not {thetas.Length} and {gradients.Length}.");
+        }
+        var points = new SheraParameters[count];
+        for (int b = 0; b < count; b++) points[b] = ToParameters(thetas.Slice(b * d, d));
+        var lossArray = new double[count];
+        var gradientArray = new double[count * d];
+        lock (_batchLock)
+        {
+            if (_backend.OnDevice) EvaluateOnDevice(points, lossArray, gradientArray);
+            else EvaluateOnCpu(points, lossArray, gradientArray);
+        }
+        lossArray.CopyTo(losses);
+        gradientArray.CopyTo(gradients);
+    }
+
+    private void EvaluateOnDevice(SheraParameters[] points, double[] losses, double[] gradients)
+    {
+        int d = IndexMap.Dimension, capacity = Math.Min(_options.BatchCapacity, points.Length);
+        if (_batchModel is null || _batchModel.Capacity < capacity)
+        {
+            _batchModel?.Dispose();
+            _batchModel = _backend.CreateBatchModel(capacity);
+        }
+        var model = _batchModel;
+        var pixelGradients = Enumerable.Range(0, model.Capacity).Select(_ => new double[_data.Length]).ToArray();
+        for (int start = 0; start < points.Length; start += model.Capacity)
+        {
+            int n = Math.Min(model.Capacity, points.Length - start);
+            var chunk = points.AsSpan(start, n).ToArray();
+            model.ForwardBatch(chunk);
+            for (int b = 0; b < n; b++) losses[start + b] = Likelihood(model.Detectors[b], pixelGradients[b]);
+            var grads = model.BackwardBatch(pixelGradients.Take(n).ToArray());
+            for (int b = 0; b < n; b++)
+            {
+                var g = gradients.AsSpan((start + b) * d, d);
+                ToTheta(grads[b], g);
+                losses[start + b] += AddPriors(chunk[b], g);
+            }
+        }
+    }
+
+    private void EvaluateOnCpu(SheraParameters[] points, double[] losses, double[] gradients)
+    {
+        int d = IndexMap.Dimension;
+        _cpuWorkers ??= [];
+        int workers = Math.Min(Math.Min(_options.BatchCapacity, Environment.ProcessorCount), points.Length);
+        Parallel.For(0, points.Length, new ParallelOptions { MaxDegreeOfParallelism = workers }, b =>
+        {
+            if (!_cpuWorkers.TryTake(out var worker)) worker = (new OpticalModel(_model.Config), new double[_data.Length]);
+            try
+            {
+                var image = worker.Model.Forward(points[b]);
+                double loss = Likelihood(image, worker.PixelGradient);
+                var g = gradients.AsSpan(b * d, d);
+                ToTheta(worker.Model.Backward(worker.PixelGradient), g);
+                losses[b] = loss + AddPriors(points[b], g);
+            }
+            finally
+            {
+                _cpuWorkers.Add(worker);
+            }
+        });
+    }
+
+    // The negative log-likelihood of the data given a model image, and ∂/∂image into pixelGradient.
+    private double Likelihood(double[] model, double[] pixelGradient)
+    {
         double loss = 0;
         if (_options.Likelihood == "gaussian")
         {
@@ -197,7 +288,7 @@ public sealed class SheraObjective : IResidualObjective, IPerObservationObjectiv
             {
                 double r = model[i] - _data[i];
                 loss += 0.5 * (r * r / _variance[i] + Math.Log(2 * Math.PI * _variance[i]));
-                _pixelGradient[i] = r / _variance[i];
+                pixelGradient[i] = r / _variance[i];
             }
         }
         else
@@ -206,11 +297,16 @@ public sealed class SheraObjective : IResidualObjective, IPerObservationObjectiv
             {
                 double m = Math.Max(model[i], 1e-300);
                 loss += m - _data[i] * Math.Log(m) + _logGammaData[i];
-                _pixelGradient[i] = 1 - _data[i] / m;
+                pixelGradient[i] = 1 - _data[i] / m;
             }
         }
-        var g = _model.Backward(_pixelGradient);
-        ToTheta(g, gradient);
+        return loss;
+    }
+
+    // The Gaussian priors' loss; their gradient is added to θ's.
+    private double AddPriors(SheraParameters p, Span<double> gradient)
+    {
+        double loss = 0;
         foreach (var (start, key, mu, sigma) in _priors)
         {
             var v = key.Get(p);
@@ -222,6 +318,13 @@ public sealed class SheraObjective : IResidualObjective, IPerObservationObjectiv
             }
         }
         return loss;
+    }
+
+    /// <summary>Releases the GPU (or emulator) and its buffers.</summary>
+    public void Dispose()
+    {
+        _batchModel?.Dispose();
+        _backend.Dispose();
     }
 
     /// <inheritdoc/>
@@ -308,6 +411,7 @@ public sealed class SheraObjective : IResidualObjective, IPerObservationObjectiv
             ["nominal_plate_scale_as_per_pix"] = config.NominalPlateScale,
             ["wavelengths_m"] = config.Wavelengths,
             ["exposure_s"] = _options.ExposureS,
+            ["backend"] = new JsonObject { ["name"] = _backend.Name, ["device"] = _backend.DeviceName, ["requested"] = _options.Backend },
         };
     }
 

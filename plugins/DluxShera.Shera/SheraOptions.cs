@@ -137,6 +137,13 @@ public sealed class SheraOptions : IValidatableOptions
     /// <summary>The data.</summary>
     public DataOptions Data { get; set; } = new();
 
+    /// <summary>Where the optics run: <c>cpu</c> (default), <c>cuda</c>, <c>auto</c> (CUDA when a GPU is found, else CPU)
+    /// or <c>ilgpu-cpu</c> (the GPU kernels on ILGPU's slow CPU emulator, for checks).</summary>
+    public string Backend { get; set; } = "cpu";
+
+    /// <summary>Most points evaluated together by a batched evaluation: one launch sequence on a GPU, parallel workers on the CPU.</summary>
+    public int BatchCapacity { get; set; } = 64;
+
     /// <inheritdoc/>
     public IEnumerable<(string Key, string Message)> Validate()
     {
@@ -145,6 +152,8 @@ public sealed class SheraOptions : IValidatableOptions
         if (Data.Source is not "simulate" and not "file") yield return ("data.source", "must be simulate or file");
         if (Data.Noise is not "poisson" and not "none") yield return ("data.noise", "must be poisson or none");
         if (Data.Source == "file" && string.IsNullOrEmpty(Data.Path)) yield return ("data.path", "is required when data.source is file");
+        if (!Gpu.ImageModelBackend.Names.Contains(Backend)) yield return ("backend", $"'{Backend}' is unknown; expected one of {string.Join(", ", Gpu.ImageModelBackend.Names)}");
+        if (BatchCapacity < 1) yield return ("batch_capacity", "must be ≥ 1");
         if (Optics.PupilNpix < 8 || Optics.PsfNpix < 8 || Optics.Oversample < 1) yield return ("optics", "pupil_npix and psf_npix must be ≥ 8 and oversample ≥ 1");
         var allowed = ParameterVocabulary.KeysFor(Planes).ToArray();
         foreach (var problem in ParameterVocabulary.CheckKeys(Nominal, "nominal", allowed, VectorLength)) yield return problem;

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using DluxShera.Contracts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 [assembly: DluxSheraPlugin(typeof(DluxShera.Shera.SheraPlugin))]
 
@@ -18,7 +19,7 @@ public sealed class SheraPlugin : IDluxSheraPlugin
     public string Version => "0.1.0";
 
     /// <inheritdoc/>
-    public string Description => "SHERA two- and three-plane optics with exact gradients, presets and seeded simulated data";
+    public string Description => "SHERA two- and three-plane optics with exact gradients, presets and seeded simulated data (CPU, or CUDA through ILGPU)";
 
     /// <inheritdoc/>
     public void Register(IServiceCollection services, IConfiguration options)
@@ -26,7 +27,11 @@ public sealed class SheraPlugin : IDluxSheraPlugin
         var presets = LoadPresets();
         services.AddComponent<IObjective, SheraOptions>(ComponentKinds.Objective, "shera",
             "SHERA detector-image likelihood (two- or three-plane), Gaussian or Poisson, with priors; presets testbed/flight × 2p/3p × test/production",
-            (_, o) => new SheraObjective(o), presets);
+            (context, o) =>
+            {
+                var logger = (context.Services.GetService(typeof(ILoggerFactory)) as ILoggerFactory)?.CreateLogger("DluxShera.Shera");
+                return new SheraObjective(o, line => logger?.LogWarning("{Line}", line));
+            }, presets);
     }
 
     /// <summary>The presets shipped as JSON resources, by name (e.g. <c>testbed-2p-test</c>).</summary>

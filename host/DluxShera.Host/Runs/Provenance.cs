@@ -41,13 +41,15 @@ public static class Provenance
 
     /// <summary>.NET, OS, processor, backend, host and plugin versions.</summary>
     /// <param name="plugins">The loaded plugins.</param>
-    public static JsonObject Environment(IEnumerable<LoadedPlugin> plugins) => new()
+    /// <param name="backend">The objective's <c>backend</c> block (<c>name</c>, <c>device</c>) when it reports one; else the CPU.</param>
+    public static JsonObject Environment(IEnumerable<LoadedPlugin> plugins, JsonObject? backend = null) => new()
     {
         ["dotnet"] = RuntimeInformation.FrameworkDescription,
         ["os"] = RuntimeInformation.OSDescription,
         ["architecture"] = RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant(),
         ["processors"] = System.Environment.ProcessorCount,
-        ["backend"] = "cpu",
+        ["backend"] = backend?["name"]?.GetValue<string>() ?? "cpu",
+        ["backend_device"] = backend?["device"]?.GetValue<string>(),
         ["host_version"] = typeof(Provenance).Assembly.GetName().Version?.ToString(3),
         ["build_commit"] = BuildCommit(),
         ["contract_version"] = ContractVersion.Text,

@@ -188,7 +188,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
                 ["overrides"] = new JsonArray(request.Overrides.Select(o => (JsonNode)o).ToArray()),
                 ["spec"] = specJson.DeepClone(),
             },
-            ["environment"] = Provenance.Environment(plugins.Loaded),
+            ["environment"] = Provenance.Environment(plugins.Loaded, objectiveBlock["backend"] as JsonObject),
         };
     }
 

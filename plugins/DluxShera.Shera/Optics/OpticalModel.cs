@@ -10,7 +10,7 @@ namespace DluxShera.Shera.Optics;
 /// keeps its fields from the forward pass, so the derivative passes are a handful of complex matrix
 /// products. One instance is used by one thread at a time; buffers are reused across evaluations.
 /// </summary>
-public sealed class OpticalModel
+public sealed class OpticalModel : IImageModel
 {
     private readonly OpticalConfig _config;
     private readonly int _n;
@@ -200,23 +200,7 @@ public sealed class OpticalModel
         }
 
         // Chain rule from (α_A, α_B, F_A, F_B, dθ, OPD) to the canonical parameters.
-        double toRad = 1 / OpticalConfig.ArcsecPerRadian;
-        double gAx = dAlpha[0] * toRad, gAy = dAlpha[1] * toRad, gBx = dAlpha[2] * toRad, gBy = dAlpha[3] * toRad;
-        double pa = p.PositionAngleDeg * Math.PI / 180, h = p.SeparationAs / 2;
-        double sinPa = Math.Sin(pa), cosPa = Math.Cos(pa);
-        var grad = new SheraParameters
-        {
-            XAs = gAx + gBx,
-            YAs = gAy + gBy,
-            SeparationAs = 0.5 * (sinPa * (gAx - gBx) + cosPa * (gAy - gBy)),
-            PositionAngleDeg = h * (cosPa * (gAx - gBx) - sinPa * (gAy - gBy)) * Math.PI / 180,
-            LogFluxTotal = (dFa * fa + dFb * fb) * Math.Log(10),
-            Contrast = (dFa - dFb) * fb / (1 + p.Contrast),
-            PlateScaleAsPerPix = dDTheta * toRad / _os,
-            PrimaryZernikesNm = _zernikes.Select(z => TensorPrimitives.Dot(z, dOpd) * 1e-9).ToArray(),
-            SecondaryZernikesNm = dSecondary,
-        };
-        return grad;
+        return ParameterChain.Gradient(p, dAlpha, dFa, dFb, dDTheta, _zernikes.Select(z => TensorPrimitives.Dot(z, dOpd) * 1e-9).ToArray(), dSecondary, _os);
     }
 
     /// <summary>
@@ -229,17 +213,7 @@ public sealed class OpticalModel
     {
         var p = _last;
         var (fa, fb) = p.RawFluxes;
-        double pa = p.PositionAngleDeg * Math.PI / 180, h = p.SeparationAs / 2, sinPa = Math.Sin(pa), cosPa = Math.Cos(pa);
-        double toRad = 1 / OpticalConfig.ArcsecPerRadian;
-        // δ(star offset from the midpoint) = δs/2·(sin, cos) + h·δPA·(cos, −sin)
-        double dPa = tangent.PositionAngleDeg * Math.PI / 180;
-        double offX = 0.5 * tangent.SeparationAs * sinPa + h * dPa * cosPa;
-        double offY = 0.5 * tangent.SeparationAs * cosPa - h * dPa * sinPa;
-        double[] dAlpha = [(tangent.XAs + offX) * toRad, (tangent.YAs + offY) * toRad, (tangent.XAs - offX) * toRad, (tangent.YAs - offY) * toRad];
-        double ln10 = Math.Log(10);
-        double dFa = fa * ln10 * tangent.LogFluxTotal + fb / (1 + p.Contrast) * tangent.Contrast;
-        double dFb = fb * ln10 * tangent.LogFluxTotal - fb / (1 + p.Contrast) * tangent.Contrast;
-        double dDTheta = tangent.PlateScaleAsPerPix * toRad / _os;
+        var (dAlpha, dFa, dFb, dDTheta) = ParameterChain.Tangent(p, tangent, _os);
         var dOpd = _pupilScratch;
         Array.Clear(dOpd);
         for (int k = 0; k < _zernikes.Length; k++) TensorPrimitives.MultiplyAdd(_zernikes[k], tangent.PrimaryZernikesNm[k] * 1e-9, dOpd, dOpd);

@@ -112,6 +112,56 @@ public sealed class SecondaryMirrorStage
     /// <summary>Side of the padded grid, P·N.</summary>
     public int PaddedSize => _size;
 
+    /// <summary>The M2 transmission on the padded grid (for the device backend).</summary>
+    internal double[] Transmission => _transmission;
+
+    /// <summary>The secondary Zernikes on the padded grid (for the device backend).</summary>
+    internal double[][] Zernikes => _zernikes;
+
+    /// <summary>
+    /// The +z propagation of wavelength <paramref name="l"/> as a matrix: the 2-D kernel is a product of 1-D ones,
+    /// exp(−iπλz fy²)·exp(−iπλz fx²), so IFFT(FFT(x)·K) = G·x·Gᵀ with the circulant
+    /// G[m, n] = (1/P) Σⱼ exp(−iπλz fⱼ²)·exp(2πi j (m − n)/P) (P the padded side). −z is conj(G).
+    /// </summary>
+    /// <param name="l">Wavelength index.</param>
+    public ComplexMatrix PropagationMatrix(int l)
+    {
+        int size = _size;
+        var kernelRe = new double[size];
+        var kernelIm = new double[size];
+        for (int j = 0; j < size; j++)
+        {
+            // the 1-D factor of row j, column 0: exp(−iπλz fj²) = K[j, 0]/exp(−iπλz f0²) with f0 = 0
+            kernelRe[j] = _kernelRe[l][j * size];
+            kernelIm[j] = _kernelIm[l][j * size];
+        }
+        var g = new double[2 * size];
+        for (int d = 0; d < size; d++)
+        {
+            double re = 0, im = 0;
+            for (int j = 0; j < size; j++)
+            {
+                double angle = 2 * Math.PI * ((long)j * d % size) / size;
+                double c = Math.Cos(angle), s = Math.Sin(angle);
+                re += kernelRe[j] * c - kernelIm[j] * s;
+                im += kernelRe[j] * s + kernelIm[j] * c;
+            }
+            g[2 * d] = re / size;
+            g[2 * d + 1] = im / size;
+        }
+        var m = new ComplexMatrix(size, size);
+        for (int row = 0; row < size; row++)
+        {
+            for (int col = 0; col < size; col++)
+            {
+                int d = ((row - col) % size + size) % size;
+                m.Re[row * size + col] = g[2 * d];
+                m.Im[row * size + col] = g[2 * d + 1];
+            }
+        }
+        return m;
+    }
+
     private static double Frequency(int k, int n, double dx) => (k < (n + 1) / 2 ? k : k - n) / (n * dx);
 
     /// <summary>Sets the M2 OPD from the secondary Zernike coefficients (nm) for the next passes.</summary>
