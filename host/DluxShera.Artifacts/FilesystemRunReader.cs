@@ -18,6 +18,40 @@ public sealed class FilesystemRunReader : IRunReader
         {
             throw new ArtifactException($"{RunDirectory}: run directory not found.");
         }
+        // Orphaned temporaries of a killed writer (e.g. a half-written .signals.npz.*.tmp) go now.
+        StaleTemporaries.RemoveIn(RunDirectory);
+        StaleTemporaries.RemoveIn(Path.Combine(RunDirectory, RunLayout.Figures));
+    }
+
+    /// <summary>T and D of the trace from the array headers (trace.npz, or the rows every channel of
+    /// trace.partial/ holds), checked against meta.json; trace.npz's data is streamed through to detect
+    /// corruption, never held, so a trace of any size can be described.</summary>
+    public (long Rows, int Dimension, string Source) TraceShape()
+    {
+        var meta = LoadMeta();
+        int dim = meta["theta"]?["dim"]?.GetValue<int>()
+            ?? throw new ArtifactException($"{PathOf(RunLayout.Meta)}: theta.dim is missing; it is needed to check the trace.");
+        string path = PathOf(RunLayout.Trace);
+        if (File.Exists(path))
+        {
+            var headers = NpzFile.ReadHeaders(path, verifyData: true);
+            if (!headers.TryGetValue("theta", out var theta) || !headers.TryGetValue("loss", out var loss))
+            {
+                throw new ArtifactException($"{path}: arrays 'loss' and 'theta' are required (found: {string.Join(", ", headers.Keys)}).");
+            }
+            if (theta.Shape.Length != 2 || theta.Shape[1] != dim)
+            {
+                throw new ArtifactException($"{path}: theta has shape {NdArray.FormatShape(theta.Shape)}; meta.json says theta.dim = {dim}, so (T, {dim}) was expected.");
+            }
+            if (loss.Shape.Length != 1 || loss.Shape[0] != theta.Shape[0])
+            {
+                throw new ArtifactException($"{path}: loss has shape {NdArray.FormatShape(loss.Shape)}; expected ({theta.Shape[0]},) to match theta's T.");
+            }
+            return (theta.Shape[0], dim, path);
+        }
+        string partial = PathOf(RunLayout.PartialTraceDirectory);
+        if (!Directory.Exists(partial)) throw new ArtifactException($"{path}: file not found (and no {RunLayout.PartialTraceDirectory}/ to recover from).");
+        return (StreamingTrace.RowsInPartial(partial), dim, partial);
     }
 
     /// <inheritdoc/>

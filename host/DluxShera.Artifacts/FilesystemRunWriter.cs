@@ -13,24 +13,48 @@ public sealed class FilesystemRunWriter : IRunWriter
 {
     private readonly StreamingTrace _trace;
     private readonly int _dimension;
-    private JsonObject _meta = new();
+    private JsonObject _meta;
     private AppendableNpyFile? _gradSteps;
     private AppendableNpyFile? _grads;
     private bool _completed;
 
+    // Opens a directory that Prepare filled (and that was then renamed to its final name).
     internal FilesystemRunWriter(string runDirectory, string runId, int dimension)
     {
         RunDirectory = runDirectory;
         RunId = runId;
         _dimension = dimension;
+        _meta = LoadPreparedMeta(runDirectory);
         _trace = new StreamingTrace(Path.Combine(runDirectory, RunLayout.PartialTraceDirectory), dimension);
-        WriteSummaryFile(new JsonObject
+    }
+
+    /// <summary>Writes what makes <paramref name="directory"/> a loadable failed run before any row exists:
+    /// meta.json (schema, run id, θ dimension), summary.json (<c>failed</c>) and empty trace channels.</summary>
+    internal static void Prepare(string directory, string runId, int dimension)
+    {
+        StreamingTrace.CreateEmpty(Path.Combine(directory, RunLayout.PartialTraceDirectory), dimension);
+        RunFiles.WriteJson(Path.Combine(directory, RunLayout.Summary), new JsonObject
         {
             ["run_id"] = runId,
             ["status"] = "failed",
+            ["stop_reason"] = StopReasons.Error,
             ["message"] = "run incomplete: the process ended before the run finished; the flushed rows are in trace.partial/",
             ["num_steps_completed"] = 0,
         });
+        RunFiles.WriteJson(Path.Combine(directory, RunLayout.Meta), new JsonObject
+        {
+            ["artifact_schema"] = RunLayout.Schema,
+            ["run_id"] = runId,
+            ["theta"] = new JsonObject { ["dim"] = dimension },
+            ["manifest"] = new JsonArray(),
+        });
+    }
+
+    private static JsonObject LoadPreparedMeta(string directory)
+    {
+        var meta = (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(directory, RunLayout.Meta)))!;
+        meta.Remove("manifest");
+        return meta;
     }
 
     /// <inheritdoc/>
@@ -75,10 +99,30 @@ public sealed class FilesystemRunWriter : IRunWriter
     }
 
     /// <inheritdoc/>
+    /// <remarks>When the disk fills (or any write fails) on the way, summary.json is still rewritten (if it can
+    /// be) as <c>failed</c> with the I/O cause, the streamed rows stay in trace.partial/, and the error is rethrown.</remarks>
     public void Complete(JsonObject summary, Checkpoint? best, Checkpoint? final)
     {
         if (_completed) throw new InvalidOperationException($"run {RunId} was already completed.");
         _completed = true;
+        var s = (JsonObject)summary.DeepClone();
+        s["run_id"] = RunId;
+        try
+        {
+            PackArtifacts(best, final);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            RecordStorageFailure(s, e);
+            throw;
+        }
+        RunFiles.SetArtifactFlags(s, RunDirectory);
+        WriteSummaryFile(s);
+        WriteMetaFile();
+    }
+
+    private void PackArtifacts(Checkpoint? best, Checkpoint? final)
+    {
         string dir = RunDirectory;
         _trace.PackInto(Path.Combine(dir, RunLayout.Trace));
         if (_grads is not null && _gradSteps is not null)
@@ -94,12 +138,26 @@ public sealed class FilesystemRunWriter : IRunWriter
         if (best is not null) SaveCheckpoint(RunLayout.CheckpointBest, "best", best);
         if (final is not null) SaveCheckpoint(RunLayout.CheckpointFinal, "final", final);
         _trace.DeleteFiles();
+    }
 
-        var s = (JsonObject)summary.DeepClone();
-        s["run_id"] = RunId;
-        RunFiles.SetArtifactFlags(s, RunDirectory);
-        WriteSummaryFile(s);
-        WriteMetaFile();
+    // The run cannot be finished (disk full, file system gone read-only): say so in summary.json, keeping the
+    // rows already streamed to trace.partial/ (readers recover them by their data), and drop a half-packed trace.npz.
+    private void RecordStorageFailure(JsonObject summary, Exception e)
+    {
+        string cause = $"writing the run's artifacts failed: {e.Message.ReplaceLineEndings(" ").Trim()}; the rows streamed so far are in trace.partial/";
+        summary["status"] = "failed";
+        summary["stop_reason"] = StopReasons.Error;
+        summary["message"] = summary["message"]?.GetValue<string>() is { Length: > 0 } earlier && earlier != cause ? $"{earlier}; {cause}" : cause;
+        summary["storage_error"] = e.Message.ReplaceLineEndings(" ").Trim();
+        _trace.Abandon();
+        try
+        {
+            WriteSummaryFile(summary);
+        }
+        catch (Exception again) when (again is IOException or UnauthorizedAccessException)
+        {
+            // Nothing more can be written; summary.json still says failed ("process ended before the run finished").
+        }
     }
 
     private void SaveCheckpoint(string file, string which, Checkpoint c) =>
@@ -161,6 +219,13 @@ public sealed class FilesystemRunWriter : IRunWriter
             ["message"] = "the run ended without completing (an unexpected error); trace holds the rows recorded so far",
             ["num_steps_completed"] = Math.Max(0, _trace.Rows - 1),
         };
-        Complete(summary, null, null);
+        try
+        {
+            Complete(summary, null, null);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Complete recorded the failure in summary.json as far as the disk allowed.
+        }
     }
 }

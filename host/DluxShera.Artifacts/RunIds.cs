@@ -18,16 +18,22 @@ public static class RunIds
     public static string Timestamp(DateTimeOffset time) =>
         time.ToUniversalTime().ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'ffffff'+00:00'", System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>Returns null when <paramref name="id"/> is a valid run id, otherwise why it is not.</summary>
+    /// <summary>The rule, as messages state it.</summary>
+    public const string Rule = "A run id uses only ASCII letters, digits, '.', '_' and '-', starts with a letter or digit, and has at most 200 characters.";
+
+    /// <summary>Returns null when <paramref name="id"/> is a valid run id (<see cref="Rule"/>), otherwise why it is not.</summary>
     /// <param name="id">A user-given run id.</param>
     public static string? Problem(string id)
     {
-        if (string.IsNullOrWhiteSpace(id)) return "it is empty";
+        if (string.IsNullOrEmpty(id)) return "it is empty";
         if (id.Length > 200) return "it is longer than 200 characters";
-        if (id.Contains('/') || id.Contains('\\')) return "it contains a path separator";
-        if (id == "." || id.Contains("..")) return "it contains '..' or is '.'";
-        if (id.Any(char.IsControl)) return "it contains a control character";
-        if (id != id.Trim()) return "it starts or ends with white space";
+        if (id.FirstOrDefault(c => !IsAllowed(c)) is var bad && bad != default)
+        {
+            return char.IsControl(bad) || char.IsWhiteSpace(bad) ? $"it contains the character U+{(int)bad:X4}" : $"it contains '{bad}'";
+        }
+        if (!char.IsAsciiLetterOrDigit(id[0])) return $"it starts with '{id[0]}'";
         return null;
     }
+
+    private static bool IsAllowed(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-';
 }

@@ -23,17 +23,34 @@ internal sealed class StreamingTrace : IDisposable
     private readonly AppendableNpyFile _accepted;
     private readonly Stopwatch _sinceFlush = Stopwatch.StartNew();
 
+    private static readonly (string Name, NpyDtype Dtype, bool PerIndex)[] Layout =
+    [
+        ("loss", NpyDtype.Float64, false), ("theta", NpyDtype.Float64, true), ("grad_norm", NpyDtype.Float64, false),
+        ("step_norm", NpyDtype.Float64, false), ("base_lr", NpyDtype.Float64, false), ("accepted", NpyDtype.Bool, false),
+    ];
+
+    /// <summary>Opens the empty channels <see cref="CreateEmpty"/> wrote in <paramref name="directory"/>.</summary>
     public StreamingTrace(string directory, int dimension)
     {
         _directory = directory;
         _dimension = dimension;
+        AppendableNpyFile Open(string name, NpyDtype dtype, params int[] row) => AppendableNpyFile.OpenEmpty(Channel(directory, name), dtype, row);
+        _loss = Open("loss", NpyDtype.Float64);
+        _theta = Open("theta", NpyDtype.Float64, dimension);
+        _gradNorm = Open("grad_norm", NpyDtype.Float64);
+        _stepNorm = Open("step_norm", NpyDtype.Float64);
+        _baseLr = Open("base_lr", NpyDtype.Float64);
+        _accepted = Open("accepted", NpyDtype.Bool);
+    }
+
+    /// <summary>Writes valid zero-row channel files into <paramref name="directory"/> (created).</summary>
+    public static void CreateEmpty(string directory, int dimension)
+    {
         Directory.CreateDirectory(directory);
-        _loss = new AppendableNpyFile(Channel("loss"), NpyDtype.Float64);
-        _theta = new AppendableNpyFile(Channel("theta"), NpyDtype.Float64, dimension);
-        _gradNorm = new AppendableNpyFile(Channel("grad_norm"), NpyDtype.Float64);
-        _stepNorm = new AppendableNpyFile(Channel("step_norm"), NpyDtype.Float64);
-        _baseLr = new AppendableNpyFile(Channel("base_lr"), NpyDtype.Float64);
-        _accepted = new AppendableNpyFile(Channel("accepted"), NpyDtype.Bool);
+        foreach (var (name, dtype, perIndex) in Layout)
+        {
+            AppendableNpyFile.CreateEmpty(Channel(directory, name), dtype, perIndex ? [dimension] : []);
+        }
     }
 
     public long Rows => _loss.Rows;
@@ -41,7 +58,7 @@ internal sealed class StreamingTrace : IDisposable
     private IEnumerable<(string Name, AppendableNpyFile File)> Channels =>
     [("loss", _loss), ("theta", _theta), ("grad_norm", _gradNorm), ("step_norm", _stepNorm), ("base_lr", _baseLr), ("accepted", _accepted)];
 
-    private string Channel(string name) => Path.Combine(_directory, name + ".npy");
+    private static string Channel(string directory, string name) => Path.Combine(directory, name + ".npy");
 
     public void Append(in TraceRow row)
     {
@@ -75,31 +92,33 @@ internal sealed class StreamingTrace : IDisposable
         });
     }
 
-    /// <summary>Loads the flushed rows of a partial trace left behind by a crash.</summary>
+    /// <summary>
+    /// Loads the rows of a partial trace left behind by a crash, a kill or a full disk: the rows every channel
+    /// holds by its data (not by headers, which a killed writer may not have rewritten).
+    /// </summary>
     public static Dictionary<string, NdArray> LoadPartial(string directory)
     {
-        var arrays = new Dictionary<string, NdArray>(StringComparer.Ordinal);
-        foreach (string name in (string[])["loss", "theta", "grad_norm", "step_norm", "base_lr", "accepted"])
-        {
-            string path = Path.Combine(directory, name + ".npy");
-            if (File.Exists(path)) arrays[name] = NpyFile.Load(path);
-        }
-        // Channels are flushed together but not atomically: keep the rows every channel has.
-        int rows = arrays.Values.Select(a => a.Shape[0]).DefaultIfEmpty(0).Min();
-        foreach (var (name, a) in arrays.ToArray())
-        {
-            if (a.Shape[0] == rows) continue;
-            int per = a.Count / Math.Max(a.Shape[0], 1);
-            var data = Array.CreateInstance(a.Data.GetType().GetElementType()!, rows * per);
-            Array.Copy(a.Data, data, rows * per);
-            arrays[name] = new NdArray(data, [rows, .. a.Shape[1..]]);
-        }
-        return arrays;
+        long rows = RowsInPartial(directory);
+        return PresentChannels(directory).ToDictionary(c => c.Name, c => NpyFile.LoadRecoveredRows(c.Path, rows), StringComparer.Ordinal);
     }
+
+    /// <summary>The rows every channel of a partial trace holds by its data.</summary>
+    public static long RowsInPartial(string directory) =>
+        PresentChannels(directory).Select(c => NpyFile.RowsOnDisk(c.Path)).DefaultIfEmpty(0).Min();
+
+    private static List<(string Name, string Path)> PresentChannels(string directory) =>
+        Layout.Select(c => (c.Name, Path: Channel(directory, c.Name))).Where(c => File.Exists(c.Path)).ToList();
 
     public void Dispose()
     {
         foreach (var (_, file) in Channels) file.Dispose();
+    }
+
+    /// <summary>Closes the channels after a failed write without flushing again (their data is what readers
+    /// recover; headers may lag, which recovery ignores).</summary>
+    public void Abandon()
+    {
+        foreach (var (_, file) in Channels) file.Abandon();
     }
 
     public void DeleteFiles()

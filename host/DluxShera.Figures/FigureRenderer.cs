@@ -110,6 +110,12 @@ public static class FigureRenderer
                 line.LegendText = $"{Short(name)} {panel.Statistic.ToString().ToLowerInvariant()}";
                 line.LineWidth = 2.5f;
             }
+            if (t == 0)
+            {
+                // A run that failed before its first step has no rows: an empty panel that says so.
+                finals.Add($"{Short(name)} (no steps)");
+                continue;
+            }
             double last = k == 1 ? s.Values[t - 1] : Summarise(s.Values.AsSpan((t - 1) * k, k), panel.Statistic);
             finals.Add($"{Short(name)} {Format(last)}");
         }

@@ -16,12 +16,18 @@ public sealed class AppendableNpyFile : IDisposable
     private readonly int _headerLength;
     private long _rows;
     private long _flushedRows = -1;
+    private bool _closed;
 
     /// <summary>Creates (truncating) the file with zero rows.</summary>
     /// <param name="path">The file path.</param>
     /// <param name="dtype">Element type.</param>
     /// <param name="rowShape">Shape of one row (empty for a 1-d array of scalars).</param>
     public AppendableNpyFile(string path, NpyDtype dtype, params int[] rowShape)
+        : this(path, dtype, FileMode.Create, rowShape)
+    {
+    }
+
+    private AppendableNpyFile(string path, NpyDtype dtype, FileMode mode, int[] rowShape)
     {
         Path = path;
         Dtype = dtype;
@@ -29,14 +35,41 @@ public sealed class AppendableNpyFile : IDisposable
         int perRow = 1;
         foreach (int s in rowShape) perRow *= s;
         _rowBytes = perRow * NpyHeader.ItemSize(dtype);
-        _stream = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
         // The header for the largest row count we allow has the same length as for zero rows
         // (numpy pads the first dimension to 21 digits), so it can always be rewritten in place.
         byte[] header = HeaderFor(0);
         _headerLength = header.Length;
-        _stream.Write(header);
-        Flush();
+        _stream = new FileStream(path, mode, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
+        if (mode == FileMode.Create)
+        {
+            _stream.Write(header);
+            Flush();
+            return;
+        }
+        if (_stream.Length != _headerLength)
+        {
+            _stream.Dispose();
+            throw new IOException($"{path}: expected an empty .npy of {_headerLength} header bytes to append to, found {new FileInfo(path).Length} bytes.");
+        }
+        _stream.Position = _headerLength;
+        _flushedRows = 0;
     }
+
+    /// <summary>Writes a valid zero-row file and closes it (a run directory is complete before it is visible).</summary>
+    /// <param name="path">The file path.</param>
+    /// <param name="dtype">Element type.</param>
+    /// <param name="rowShape">Shape of one row.</param>
+    public static void CreateEmpty(string path, NpyDtype dtype, params int[] rowShape)
+    {
+        using var file = new AppendableNpyFile(path, dtype, rowShape);
+    }
+
+    /// <summary>Opens a zero-row file written by <see cref="CreateEmpty"/> for appending, without ever truncating it.</summary>
+    /// <param name="path">The file path.</param>
+    /// <param name="dtype">Element type.</param>
+    /// <param name="rowShape">Shape of one row.</param>
+    public static AppendableNpyFile OpenEmpty(string path, NpyDtype dtype, params int[] rowShape) =>
+        new(path, dtype, FileMode.Open, rowShape);
 
     /// <summary>The file path.</summary>
     public string Path { get; }
@@ -86,7 +119,7 @@ public sealed class AppendableNpyFile : IDisposable
     /// <summary>Rewrites the header with the current row count and flushes everything to disk.</summary>
     public void Flush()
     {
-        if (_flushedRows == _rows) return;
+        if (_closed || _flushedRows == _rows) return;
         _stream.Flush();
         long end = _stream.Position;
         byte[] header = HeaderFor(_rows);
@@ -106,10 +139,36 @@ public sealed class AppendableNpyFile : IDisposable
         return NpyHeader.Encode(Dtype, shape);
     }
 
+    /// <summary>Closes the file after a failed write: tries once to write the buffered rows and the header, and
+    /// gives up silently (the complete rows on disk stay readable by <see cref="NpyFile.LoadRecoveredRows"/>).</summary>
+    public void Abandon()
+    {
+        if (_closed) return;
+        try
+        {
+            Flush();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            // The disk is full or gone; what reached it is what readers recover.
+        }
+        try
+        {
+            _stream.Dispose();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Dispose flushes the buffer once more; the same failure again changes nothing.
+        }
+        _closed = true;
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {
+        if (_closed) return;
         Flush();
         _stream.Dispose();
+        _closed = true;
     }
 }

@@ -14,7 +14,7 @@ public static class AtomicFile
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
-        string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{StaleTemporaries.Owner}.{Guid.NewGuid():N}.tmp");
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16))
@@ -47,9 +47,9 @@ public static class AtomicFile
         {
             File.Delete(path);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // Best effort: a stale temp file is harmless (it never has a final name).
+            // Best effort: a stale temp file never has a final name, and the next reader removes it (StaleTemporaries).
         }
     }
 }

@@ -87,6 +87,57 @@ public static class NpzFile
         }
     }
 
+    /// <summary>The .npy headers of every entry (dtype and shape) without holding any data; with
+    /// <paramref name="verifyData"/> every entry's data is streamed through (1 MiB at a time) and its length checked.</summary>
+    /// <param name="path">The file path.</param>
+    /// <param name="verifyData">Read the data too, to detect truncation and corruption.</param>
+    public static Dictionary<string, NpyHeader> ReadHeaders(string path, bool verifyData = false)
+    {
+        if (!File.Exists(path)) throw new ArtifactException($"{path}: file not found.");
+        using var stream = File.OpenRead(path);
+        ZipArchive zip;
+        try
+        {
+            zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ArtifactException($"{path}: not a valid .npz (zip) archive, or truncated ({e.Message}).", e);
+        }
+        using (zip)
+        {
+            var result = new Dictionary<string, NpyHeader>(StringComparer.Ordinal);
+            foreach (var entry in zip.Entries)
+            {
+                string name = entry.FullName.EndsWith(".npy", StringComparison.Ordinal) ? entry.FullName[..^4] : entry.FullName;
+                try
+                {
+                    using var entryStream = entry.Open();
+                    var header = NpyHeader.Read(entryStream, $"{path}[{entry.FullName}]");
+                    if (verifyData) VerifyLength(entryStream, header, $"{path}[{entry.FullName}]");
+                    result[name] = header;
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new ArtifactException($"{path}[{entry.FullName}]: corrupt zip entry ({e.Message}).", e);
+                }
+            }
+            return result;
+        }
+    }
+
+    private static void VerifyLength(Stream data, NpyHeader header, string source)
+    {
+        long expected = header.Count * NpyHeader.ItemSize(header.Dtype), found = 0;
+        var buffer = new byte[1 << 20];
+        int n;
+        while ((n = data.Read(buffer)) > 0) found += n;
+        if (found < expected)
+        {
+            throw new ArtifactException($"{source}: truncated .npy data: shape {NdArray.FormatShape(header.Shape)} of {NpyHeader.Descr(header.Dtype)} needs {expected} bytes, found {found}.");
+        }
+    }
+
     private static string EntryName(string name)
     {
         if (string.IsNullOrEmpty(name) || name.Contains('/') || name.Contains('\\'))

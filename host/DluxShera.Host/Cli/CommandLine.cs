@@ -11,12 +11,30 @@ namespace DluxShera.Host.Cli;
 /// <summary>The <c>dluxshera</c> command tree (System.CommandLine).</summary>
 public static class CommandLine
 {
-    /// <summary>Parses and runs; returns the exit code (0 ok, 1 run failed, 2 bad input).</summary>
+    /// <summary>Test seam: when set (per async flow), the named command throws this exception before doing
+    /// anything, so the no-stack-trace guarantee can be checked for every command.</summary>
+    internal static readonly AsyncLocal<(string Command, Exception Error)?> InjectedFault = new();
+
+    /// <summary>Parses and runs; returns the exit code (<see cref="ExitCodes"/>). No exception escapes: an
+    /// unexpected one is written to a crash log, reported in one line, and gives exit 70.</summary>
     /// <param name="args">Arguments.</param>
     /// <param name="stdout">Standard output.</param>
     /// <param name="stderr">Standard error.</param>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        try
+        {
+            return Dispatch(args, stdout, stderr);
+        }
+        catch (Exception e)
+        {
+            return Report(e, args, stderr);
+        }
+    }
+
+    private static int Dispatch(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        int Guarded(TextWriter errors, Func<int> action) => GuardedCommand(args, errors, action);
         var pluginsOption = new Option<string?>("--plugins") { Description = "plugins.json to use (default: the nearest one above the current directory)", Recursive = true };
         var verboseOption = new Option<bool>("--verbose") { Description = "log informational messages to stderr", Recursive = true };
         var root = new RootCommand("dluxshera: fit and sample differentiable telescope models; every run is numpy-readable artifacts.");
@@ -48,23 +66,10 @@ public static class CommandLine
         run.Options.Add(overwriteOption);
         run.SetAction(p => Guarded(stderr, () =>
         {
+            using var interruption = new RunInterruption(RunInterruption.GraceFromEnvironment()).Listen();
             using var host = Workbench.Build(p.GetValue(pluginsOption), p.GetValue(verboseOption));
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
-            {
-                e.Cancel = true;
-                cancel.Cancel();
-            };
-            Console.CancelKeyPress += onCancel;
-            try
-            {
-                var request = new RunRequest(p.GetValue(specArgument)!, p.GetValue(setOption) ?? [], p.GetValue(outOption), p.GetValue(quietOption), p.GetValue(overwriteOption));
-                return host.Services.GetRequiredService<RunPipeline>().Execute(request, stdout, stderr, cancel.Token);
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
+            var request = new RunRequest(p.GetValue(specArgument)!, p.GetValue(setOption) ?? [], p.GetValue(outOption), p.GetValue(quietOption), p.GetValue(overwriteOption));
+            return host.Services.GetRequiredService<RunPipeline>().Execute(request, stdout, stderr, interruption);
         }));
         root.Subcommands.Add(run);
 
@@ -72,14 +77,16 @@ public static class CommandLine
         var simulateSpec = new Argument<string>("spec") { Description = "the run spec whose objective simulates data" };
         var simulateOut = new Option<string>("--out") { Description = "output directory", DefaultValueFactory = _ => "simulated" };
         var simulateSet = new Option<string[]>("--set") { Description = "override a spec value: key.path=value (repeatable)" };
+        var simulateOverwrite = new Option<bool>("--overwrite") { Description = "replace data.npz and truth.json if they exist" };
         simulate.Arguments.Add(simulateSpec);
         simulate.Options.Add(simulateOut);
         simulate.Options.Add(simulateSet);
+        simulate.Options.Add(simulateOverwrite);
         simulate.SetAction(p => Guarded(stderr, () =>
         {
             using var host = Workbench.Build(p.GetValue(pluginsOption), p.GetValue(verboseOption));
             return SimulateCommand.Execute(host.Services.GetRequiredService<Components.ComponentCatalog>(), p.GetValue(simulateSpec)!,
-                p.GetValue(simulateSet) ?? [], p.GetValue(simulateOut)!, stdout);
+                p.GetValue(simulateSet) ?? [], p.GetValue(simulateOut)!, p.GetValue(simulateOverwrite), stdout);
         }));
         root.Subcommands.Add(simulate);
 
@@ -87,14 +94,16 @@ public static class CommandLine
         var plotRunDir = new Argument<string>("run_dir") { Description = "a run directory" };
         var formatOption = new Option<string>("--format") { Description = "png or svg", DefaultValueFactory = _ => "png" };
         var recipeOption = new Option<string?>("--recipe") { Description = "signal recipe: a name or JSON {\"name\", \"options\"} (default: the recipe the run recorded, else shera for SHERA runs, else generic)" };
+        var plotOut = new Option<string?>("--out") { Description = "write signals.npz and figures/ here instead of into the run directory (e.g. for a read-only run)" };
         plot.Arguments.Add(plotRunDir);
         plot.Options.Add(formatOption);
         plot.Options.Add(recipeOption);
+        plot.Options.Add(plotOut);
         plot.SetAction(p => Guarded(stderr, () =>
         {
             using var host = Workbench.Build(p.GetValue(pluginsOption), p.GetValue(verboseOption));
             foreach (string file in SignalProducer.Produce(host.Services.GetRequiredService<Components.ComponentCatalog>(),
-                p.GetValue(plotRunDir)!, SignalProducer.ParseRecipe(p.GetValue(recipeOption)), p.GetValue(formatOption)!).Files)
+                p.GetValue(plotRunDir)!, SignalProducer.ParseRecipe(p.GetValue(recipeOption)), p.GetValue(formatOption)!, p.GetValue(plotOut)).Files)
             {
                 stdout.WriteLine(file);
             }
@@ -167,16 +176,44 @@ public static class CommandLine
         return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
     }
 
-    private static int Guarded(TextWriter stderr, Func<int> action)
+    private static int GuardedCommand(string[] args, TextWriter stderr, Func<int> action)
     {
         try
         {
+            if (InjectedFault.Value is { } fault && args.Contains(fault.Command)) throw fault.Error;
             return action();
         }
-        catch (Exception e) when (e is BadInputException or ArtifactException or ComponentOptionsException)
+        catch (Exception e)
         {
-            stderr.WriteLine($"dluxshera: error: {e.Message}");
-            return ExitCodes.BadInput;
+            return Report(e, args, stderr);
         }
     }
+
+    /// <summary>Turns any exception into one line on stderr and an exit code; unexpected ones also get a crash log.</summary>
+    /// <param name="error">The exception.</param>
+    /// <param name="args">The command line (for the crash log).</param>
+    /// <param name="stderr">Standard error.</param>
+    internal static int Report(Exception error, IReadOnlyList<string> args, TextWriter stderr)
+    {
+        switch (error)
+        {
+            case BadInputException or ArtifactException or ComponentOptionsException:
+                stderr.WriteLine($"dluxshera: error: {OneLine(error.Message)}");
+                return ExitCodes.BadInput;
+            case UnauthorizedAccessException or IOException:
+                // A path that cannot be read or written (permissions, read-only filesystem, a file where a
+                // directory is needed): .NET's message names the path and the OS reason.
+                stderr.WriteLine($"dluxshera: error: {OneLine(error.Message)}");
+                return ExitCodes.BadInput;
+            case OperationCanceledException:
+                stderr.WriteLine("dluxshera: interrupted.");
+                return ExitCodes.Interrupted;
+        }
+        string? log = CrashLog.Write(error, args);
+        stderr.WriteLine($"dluxshera: internal error ({error.GetType().Name}: {OneLine(error.Message)}); " +
+            (log is null ? "no crash log could be written." : $"details in {log}") + " — please report it.");
+        return ExitCodes.InternalError;
+    }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 }

@@ -22,7 +22,8 @@ public static class InspectCommand
         var reader = new FilesystemRunReader(runDirectory);
         var meta = reader.LoadMeta();
         var summary = reader.LoadSummary();
-        var trace = reader.LoadTrace();
+        // Headers only: a trace of any size is described without loading it.
+        var (traceRows, traceDimension, _) = reader.TraceShape();
         // Load every present npz so corruption anywhere is reported, not only in the trace.
         foreach (string file in KnownArtifacts.Where(f => f.EndsWith(".npz", StringComparison.Ordinal) && f != RunLayout.Trace))
         {
@@ -35,7 +36,7 @@ public static class InspectCommand
         o.WriteLine($"objective    {S(meta["objective"]?["component"] ?? meta["objective"]?["name"])}");
         o.WriteLine($"optimizer    {S(meta["optimizer"]?["name"])}  num_steps {S(meta["optimizer"]?["num_steps"])}  base_lr {S(meta["optimizer"]?["base_lr"])}");
         o.WriteLine($"status       {S(summary["status"])} ({S(summary["stop_reason"])}){(summary["message"] is { } m && S(m).Length > 0 ? ": " + S(m) : "")}");
-        o.WriteLine($"steps        {S(summary["num_steps_completed"])} completed, {trace.Steps} trace rows × D = {trace.Dimension}");
+        o.WriteLine($"steps        {S(summary["num_steps_completed"])} completed, {traceRows} trace rows × D = {traceDimension}");
         o.WriteLine($"loss         init {S(summary["loss_init"])}  final {S(summary["loss_final"])}  best {S(summary["loss_best"])} at step {S(summary["best_step"])}");
         o.WriteLine($"runtime      {S(summary["runtime_total_s"])} s");
         o.WriteLine();

@@ -23,41 +23,35 @@ public sealed record RunRequest(string SpecFile, IReadOnlyList<string> Overrides
 /// </summary>
 public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins)
 {
-    /// <summary>Executes the run and returns the exit code (0 ok, 1 failed); bad input throws <see cref="BadInputException"/>.</summary>
+    /// <summary>Executes the run and returns the exit code (0 ok, 1 failed, 130/143 interrupted); bad input throws <see cref="BadInputException"/>.</summary>
     /// <param name="request">The request.</param>
     /// <param name="stdout">Where the final table goes.</param>
     /// <param name="stderr">Where progress goes.</param>
-    /// <param name="cancellation">Ctrl+C.</param>
-    public int Execute(RunRequest request, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    /// <param name="interruption">SIGINT/SIGTERM handling (cancellation, and the stop-now path), or null for none.</param>
+    public int Execute(RunRequest request, TextWriter stdout, TextWriter stderr, RunInterruption? interruption = null)
     {
         var (spec, specJson) = RunSpecLoader.Load(request.SpecFile, request.Overrides);
         catalog.RunSeed = spec.Run.Seed;
-        CreatedComponent<IObjective> objective;
-        CreatedComponent<IOptimizerEngine> optimizer;
-        CreatedComponent<IArtifactStore> store;
-        try
-        {
-            objective = catalog.CreateWithOptions<IObjective>(ComponentKinds.Objective, spec.Objective, "objective");
-            optimizer = catalog.CreateWithOptions<IOptimizerEngine>(ComponentKinds.Optimizer, spec.Optimizer, "optimizer");
-            store = catalog.CreateWithOptions<IArtifactStore>(ComponentKinds.Store, spec.Store, "store");
-        }
-        catch (ComponentOptionsException e)
-        {
-            throw new BadInputException($"{request.SpecFile}: {e.Message}", e);
-        }
+        var (objective, optimizer, store) = CreateComponents(request.SpecFile, spec);
 
         var indexMap = objective.Component.IndexMap;
         int d = indexMap.Dimension;
+        RunResources.Check(objective.Descriptor.Key, d, optimizer.Component.Describe(), spec.Run.Uncertainty);
         var theta0 = new double[d];
         objective.Component.GetInitialTheta(theta0);
+        StartingPoint.Check(objective.Descriptor.Key, indexMap, theta0);
 
         string outputRoot = request.OutDirectory ?? spec.Run.Out;
+        string outputWhat = request.OutDirectory is null ? $"{request.SpecFile}: run.out" : "--out";
         if (spec.Run.Experiment is { } experiment)
         {
             string experimentDirectory = Path.Combine(request.OutDirectory ?? spec.Run.ExperimentRoot, experiment);
+            WritableDirectory.Require(experimentDirectory, request.OutDirectory is null ? $"{request.SpecFile}: run.experiment_root" : "--out");
             ExperimentManifest.Ensure(experimentDirectory, experiment, spec.Description, spec.Run.ExperimentSettings);
             outputRoot = Path.Combine(experimentDirectory, "runs");
         }
+        WritableDirectory.Require(outputRoot, outputWhat);
+        if (RunResources.TraceDiskWarning(d, optimizer.Component.Describe(), outputRoot) is { } diskWarning) stderr.WriteLine($"dluxshera: warning: {diskWarning}.");
         IRunWriter writer;
         try
         {
@@ -84,7 +78,10 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
             var progress = request.Quiet ? (IProgressReporter)new SilentProgress()
                 : new ConsoleProgress(stderr, inPlace: !Console.IsErrorRedirected, spec.Run.ProgressEvery);
             var trace = new ObservedTrace(writer, d);
+            var blame = new ComponentBlame([(objective.Descriptor.Key, objective.Component), (optimizer.Descriptor.Key, optimizer.Component), (store.Descriptor.Key, store.Component)],
+                optimizer.Descriptor.Key);
             var clock = Stopwatch.StartNew();
+            interruption?.SetStopNow((why, code) => StopNow(writer, trace, createdAt, git, clock, why, code, stderr));
             OptimizationResult? result = null;
             string? crash = null;
             try
@@ -99,30 +96,60 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
                     Components = catalog,
                     GradientEvery = spec.Run.GradientsEvery,
                     DiagnosticsEvery = spec.Run.DiagnosticsEvery,
-                    Cancellation = cancellation,
+                    Cancellation = interruption?.Token ?? CancellationToken.None,
                 });
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                // An engine or objective defect must not lose the run: record it and keep the rows so far.
-                crash = $"{optimizer.Descriptor.Key} threw {e.GetType().Name}: {e.Message}";
+                // An engine, objective or store defect must not lose the run: record it, naming the component
+                // whose code threw, and keep the rows so far; the full report goes to a crash log.
+                crash = blame.Describe(e);
+                if (Cli.CrashLog.Write(e, ["run", request.SpecFile, .. request.Overrides.SelectMany(o => new[] { "--set", o })]) is { } log) crash += $" (details in {log})";
             }
+            interruption?.EngineReturned();
             (progress as ConsoleProgress)?.Finish();
             double runtime = clock.Elapsed.TotalSeconds;
+            if (crash is null && EngineResultCheck.Problem(result, d, trace) is { } problem)
+            {
+                crash = $"{optimizer.Descriptor.Key} {problem}";
+                result = null;
+            }
 
             meta["optimizer"] = JsonNumbers.ToObject(optimizer.Component.Describe());
             ((JsonObject)meta["optimizer"]!)["options"] = optimizer.EffectiveOptions.DeepClone();
             writer.WriteMeta(meta);
 
             var summary = BuildSummary(writer.RunId, createdAt, git, result, crash, trace, runtime);
-            DivergenceRule.Apply(summary, result, spec.Run.DivergenceRatio);
-            var sigma = spec.Run.Uncertainty && result is not null ? AddUncertainty(writer, summary, objective.Component, result.BestTheta) : null;
+            if (result is not null && EngineResultCheck.NonFiniteRule(result, trace) is { } rule)
+            {
+                summary["status"] = "failed";
+                summary["stop_reason"] = rule.StopReason;
+                summary["message"] = $"{optimizer.Descriptor.Key}: {rule.Message}";
+            }
+            if (summary["status"]?.GetValue<string>() == "ok") DivergenceRule.Apply(summary, result, spec.Run.DivergenceRatio);
+            double[]? sigma = null;
+            if (spec.Run.Uncertainty && result is not null)
+            {
+                sigma = PostRunStep<double[]>(summary, "uncertainty", blame, () => AddUncertainty(writer, summary, objective.Component, result.BestTheta));
+            }
             AddFitReport(summary, objective.Component, theta0, result, sigma);
             var best = trace.BestStep >= 0 ? new Checkpoint(result?.BestTheta ?? trace.BestTheta, result?.BestStep ?? trace.BestStep, result?.BestLoss ?? trace.BestLoss) : null;
             var final = result is not null ? new Checkpoint(result.FinalTheta, result.FinalStep, result.FinalLoss)
                 : trace.LastStep >= 0 ? new Checkpoint(trace.LastTheta, trace.LastStep, trace.LastLoss) : null;
-            if (objective.Component is IImageObjective imaging && best is not null) WriteImages(writer, imaging, best.Theta);
-            writer.Complete(summary, best, final);
+            if (objective.Component is IImageObjective imaging && best is not null)
+            {
+                PostRunStep(summary, "images", blame, () => WriteImages(writer, imaging, best.Theta));
+            }
+            try
+            {
+                writer.Complete(summary, best, final);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The store recorded the failure in summary.json as far as the disk allowed; the streamed rows stay.
+                stderr.WriteLine($"dluxshera: error: the run could not be saved completely: {e.Message.ReplaceLineEndings(" ").Trim()}; {writer.RunDirectory} keeps the rows streamed so far (dluxshera inspect reads them).");
+                return ExitCodes.RunFailed;
+            }
             SignalSet? finalSignals = null;
             if (spec.Run.Figures && File.Exists(Path.Combine(writer.RunDirectory, RunLayout.Meta)))
             {
@@ -131,10 +158,10 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
                     var (_, signals) = SignalProducer.Produce(catalog, writer.RunDirectory, spec.Run.Signals, "png");
                     if (!request.Quiet) finalSignals = signals;
                 }
-                catch (Exception e) when (e is BadInputException or ArtifactException or IOException or InvalidOperationException or ArgumentException)
+                catch (Exception e) when (e is not OutOfMemoryException)
                 {
                     // Figures are a convenience: the run's artifacts stand without them.
-                    stderr.WriteLine($"dluxshera: warning: signals and figures were not made: {e.Message} (run 'dluxshera plot {writer.RunDirectory}' to retry)");
+                    stderr.WriteLine($"dluxshera: warning: signals and figures were not made: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ").Trim()} (run 'dluxshera plot {writer.RunDirectory}' to retry)");
                 }
             }
 
@@ -148,8 +175,80 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
             {
                 stdout.WriteLine(writer.RunDirectory);
             }
-            return ok ? ExitCodes.Ok : ExitCodes.RunFailed;
+            return ok ? ExitCodes.Ok : interruption?.ExitCode ?? ExitCodes.RunFailed;
         }
+    }
+
+    // Creates the three components, reporting every spec problem at once (docs/run-spec.md).
+    private (CreatedComponent<IObjective>, CreatedComponent<IOptimizerEngine>, CreatedComponent<IArtifactStore>) CreateComponents(string specFile, RunSpec spec)
+    {
+        var problems = new List<string>();
+        T? Create<T>(Func<T> create, string path) where T : class
+        {
+            try
+            {
+                return create();
+            }
+            catch (ComponentOptionsException e)
+            {
+                problems.Add(e.Message);
+            }
+            catch (OutOfMemoryException)
+            {
+                problems.Add($"{path}: creating it ran out of memory; reduce its size (dimension, pixels) or run on a machine with more memory");
+            }
+            return null;
+        }
+        var objective = Create(() => catalog.CreateWithOptions<IObjective>(ComponentKinds.Objective, spec.Objective, "objective"), "objective");
+        var optimizer = Create(() => catalog.CreateWithOptions<IOptimizerEngine>(ComponentKinds.Optimizer, spec.Optimizer, "optimizer"), "optimizer");
+        var store = Create(() => catalog.CreateWithOptions<IArtifactStore>(ComponentKinds.Store, spec.Store, "store"), "store");
+        if (problems.Count == 1) throw new BadInputException($"{specFile}: {problems[0]}");
+        if (problems.Count > 1) throw new BadInputException($"{specFile}: {problems.Count} problems: {string.Join("; ", problems.Select((p, i) => $"({i + 1}) {p}"))}");
+        return (objective!, optimizer!, store!);
+    }
+
+    // A step after the engine (uncertainty, images) calls the objective again; its failure is recorded in the
+    // summary, naming the component, and does not cost the run.
+    private static T? PostRunStep<T>(JsonObject summary, string step, ComponentBlame blame, Func<T?> action) where T : class
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            summary[$"{step}_error"] = blame.Describe(e);
+            return null;
+        }
+    }
+
+    private static void PostRunStep(JsonObject summary, string step, ComponentBlame blame, Action action) =>
+        PostRunStep<object>(summary, step, blame, object? () =>
+        {
+            action();
+            return new object();
+        });
+
+    // The stop-now path of a second signal (or an engine deaf to cancellation): with the trace gate held, so
+    // the engine cannot append another row, save everything the rows so far allow, then end the process.
+    private static void StopNow(IRunWriter writer, ObservedTrace trace, DateTimeOffset createdAt, JsonObject git, Stopwatch clock, string why, int exitCode, TextWriter stderr)
+    {
+        Monitor.Enter(trace.Gate);
+        var summary = BuildSummary(writer.RunId, createdAt, git, null, why, trace, clock.Elapsed.TotalSeconds);
+        summary["stop_reason"] = StopReasons.Cancelled;
+        var best = trace.BestStep >= 0 ? new Checkpoint(trace.BestTheta, trace.BestStep, trace.BestLoss) : null;
+        var final = trace.LastStep >= 0 ? new Checkpoint(trace.LastTheta, trace.LastStep, trace.LastLoss) : null;
+        try
+        {
+            writer.Complete(summary, best, final);
+            stderr.WriteLine($"dluxshera: stopped: {why}; {writer.RunDirectory} is saved as failed (cancelled) with {trace.Rows} trace rows.");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            stderr.WriteLine($"dluxshera: stopped: {why}; saving {writer.RunDirectory} failed ({e.Message.ReplaceLineEndings(" ").Trim()}); its trace.partial/ rows stay readable.");
+        }
+        stderr.Flush();
+        Environment.Exit(exitCode);
     }
 
     private JsonObject BuildMeta(RunSpec spec, JsonObject specJson, RunRequest request, string runId, DateTimeOffset createdAt, JsonObject git,

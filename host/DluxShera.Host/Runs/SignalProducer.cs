@@ -30,6 +30,7 @@ public static class SignalProducer
         foreach (var s in rows)
         {
             int t = s.Shape[0], k = s.Shape.Length > 1 ? s.Shape[1] : 1;
+            if (t == 0) continue;
             var last = s.Values.AsSpan((t - 1) * k, k).ToArray();
             string value = k <= 2
                 ? string.Join(", ", last.Select(v => v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)))
@@ -43,11 +44,14 @@ public static class SignalProducer
     /// <param name="runDirectory">The run directory.</param>
     /// <param name="recipe">A recipe (name and options), or null for the one the run recorded (see <see cref="RecordedRecipe"/>).</param>
     /// <param name="format"><c>png</c> or <c>svg</c>.</param>
+    /// <param name="outDirectory">Where signals.npz and figures/ go instead of the run directory (<c>plot --out</c>), or null.</param>
     /// <returns>The files written and the signals.</returns>
-    public static (IReadOnlyList<string> Files, SignalSet Signals) Produce(ComponentCatalog catalog, string runDirectory, ComponentReference? recipe, string format)
+    public static (IReadOnlyList<string> Files, SignalSet Signals) Produce(ComponentCatalog catalog, string runDirectory, ComponentReference? recipe, string format, string? outDirectory = null)
     {
         if (format is not "png" and not "svg") throw new BadInputException($"--format '{format}': expected png or svg.");
         var reader = new FilesystemRunReader(runDirectory);
+        string target = outDirectory is null ? reader.RunDirectory : Path.GetFullPath(outDirectory);
+        WritableDirectory.Require(target, outDirectory is null ? "run directory" : "--out");
         var meta = reader.LoadMeta();
         var trace = reader.LoadTrace();
         var chosen = recipe ?? RecordedRecipe(meta, reader) ?? DefaultRecipe(catalog, meta);
@@ -72,14 +76,15 @@ public static class SignalProducer
         var record = new JsonObject { ["recipe"] = chosen.Name, ["options"] = built.EffectiveOptions.DeepClone() };
 
         var arrays = new Dictionary<string, NdArray>();
-        foreach (var s in set.Signals) arrays[s.Name] = new NdArray(s.Values, s.Shape);
+        foreach (var s in set.Signals) arrays[ArrayName(s.Name)] = new NdArray(s.Values, s.Shape);
         var description = new JsonObject
         {
             ["recipe"] = chosen.Name,
             ["options"] = built.EffectiveOptions.DeepClone(),
             ["signals"] = new JsonArray(set.Signals.Select(s => (JsonNode)new JsonObject
             {
-                ["name"] = s.Name,
+                ["name"] = ArrayName(s.Name),
+                ["label"] = s.Name,
                 ["unit"] = s.Unit,
                 ["shape"] = new JsonArray(s.Shape.Select(d => (JsonNode)d).ToArray()),
                 ["truth"] = s.Truth is null ? null : new JsonArray(s.Truth.Select(JsonNumbers.Number).ToArray()),
@@ -87,7 +92,7 @@ public static class SignalProducer
             ["panels"] = new JsonArray(set.Panels.Select(p => (JsonNode)new JsonObject
             {
                 ["title"] = p.Title,
-                ["signals"] = new JsonArray(p.Signals.Select(x => (JsonNode)x).ToArray()),
+                ["signals"] = new JsonArray(p.Signals.Select(x => (JsonNode)ArrayName(x)).ToArray()),
                 ["mode"] = p.Mode.ToString().ToLowerInvariant(),
                 ["statistic"] = System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Statistic.ToString()),
                 ["top_n"] = p.TopN,
@@ -96,32 +101,45 @@ public static class SignalProducer
         };
         byte[] described = Encoding.UTF8.GetBytes(description.ToJsonString());
         arrays[MetadataEntry] = new NdArray(described, described.Length);
+        string signalsFile = Path.Combine(target, RunLayout.Signals);
         var images = reader.LoadArrays(RunLayout.Images);
         var fisher = reader.LoadArrays(RunLayout.Fisher);
-        var figures = FiguresDirectory.Replace(Path.Combine(reader.RunDirectory, RunLayout.Figures), directory =>
+        var files = new List<string>();
+        try
         {
-            var drawn = new List<string>(FigureRenderer.RenderPanels(set, directory, format));
-            if (images is not null)
+            NpzFile.Save(signalsFile, arrays);
+            files.Add(signalsFile);
+            files.AddRange(FiguresDirectory.Replace(Path.Combine(target, RunLayout.Figures), directory =>
             {
-                var data = images["data"];
-                string comparison = Path.Combine(directory, "image_comparison.png");
-                ImageComparison.Render(data.ToDoubles(), images["model"].ToDoubles(), images["variance"].ToDoubles(), data.Shape[0], data.Shape[1],
-                    trace.Dimension, comparison, ImageUnit(images));
-                drawn.Add(comparison);
-            }
-            if (fisher is not null)
+                var drawn = new List<string>(FigureRenderer.RenderPanels(set, directory, format));
+                if (images is not null)
+                {
+                    var data = images["data"];
+                    string comparison = Path.Combine(directory, "image_comparison.png");
+                    ImageComparison.Render(data.ToDoubles(), images["model"].ToDoubles(), images["variance"].ToDoubles(), data.Shape[0], data.Shape[1],
+                        trace.Dimension, comparison, ImageUnit(images));
+                    drawn.Add(comparison);
+                }
+                if (fisher is not null)
+                {
+                    var h = fisher["hessian"];
+                    int d = h.Shape[0];
+                    var eigen = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfRowMajor(d, d, h.ToDoubles()).Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
+                    drawn.AddRange(CurvatureFigures.Render(h.ToDoubles(), d, eigen.EigenValues.Select(v => v.Real).ToArray(), directory));
+                }
+                return drawn;
+            }));
+        }
+        finally
+        {
+            // Whatever was written (signals.npz even when a figure failed) is in meta's manifest and summary's flags,
+            // with the recipe that made it.
+            if (outDirectory is null && files.Count > 0)
             {
-                var h = fisher["hessian"];
-                int d = h.Shape[0];
-                var eigen = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfRowMajor(d, d, h.ToDoubles()).Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
-                drawn.AddRange(CurvatureFigures.Render(h.ToDoubles(), d, eigen.EigenValues.Select(v => v.Real).ToArray(), directory));
+                RunArtifacts.RecordAddedArtifacts(reader.RunDirectory, new Dictionary<string, JsonNode?> { [MetaKey] = record });
             }
-            return drawn;
-        });
-        string signalsFile = Path.Combine(reader.RunDirectory, RunLayout.Signals);
-        NpzFile.Save(signalsFile, arrays);
-        RunArtifacts.RecordAddedArtifacts(reader.RunDirectory, new Dictionary<string, JsonNode?> { [MetaKey] = record });
-        return ([signalsFile, .. figures], set);
+        }
+        return (files, set);
     }
 
     /// <summary>A <c>--recipe</c> value: a recipe name, or a JSON object <c>{"name", "options"}</c>; null stays null.</summary>
@@ -196,4 +214,15 @@ public static class SignalProducer
 
     /// <summary>The metadata entry of images.npz: UTF-8 JSON <c>{"unit"}</c>.</summary>
     public const string ImagesMetadataEntry = "_images_meta_json";
+
+    /// <summary>A signal name as an .npz array name: path separators and control characters become '_'
+    /// (IndexMap names are free text; the original is kept as the signal's <c>label</c>).</summary>
+    /// <param name="signal">The signal name.</param>
+    public static string ArrayName(string signal)
+    {
+        if (string.IsNullOrEmpty(signal)) return "_";
+        var chars = signal.Select(c => c is '/' or '\\' || char.IsControl(c) ? '_' : c).ToArray();
+        string name = new(chars);
+        return name == MetadataEntry ? name + "_" : name;
+    }
 }

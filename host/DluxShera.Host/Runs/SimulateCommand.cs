@@ -18,8 +18,9 @@ public static class SimulateCommand
     /// <param name="specFile">The run spec.</param>
     /// <param name="overrides"><c>--set</c> assignments.</param>
     /// <param name="outDirectory">Output directory.</param>
+    /// <param name="overwrite">Replace existing data.npz / truth.json (refused otherwise).</param>
     /// <param name="o">Output.</param>
-    public static int Execute(ComponentCatalog catalog, string specFile, IReadOnlyList<string> overrides, string outDirectory, TextWriter o)
+    public static int Execute(ComponentCatalog catalog, string specFile, IReadOnlyList<string> overrides, string outDirectory, bool overwrite, TextWriter o)
     {
         var (spec, _) = RunSpecLoader.Load(specFile, overrides);
         catalog.RunSeed = spec.Run.Seed;
@@ -36,9 +37,13 @@ public static class SimulateCommand
         {
             throw new BadInputException($"{specFile}: objective '{objective.Name}' does not simulate data (it must implement ISimulatingObjective with a simulated data source).");
         }
-        Directory.CreateDirectory(outDirectory);
-        string data = Path.Combine(outDirectory, "data.npz");
-        string truth = Path.Combine(outDirectory, "truth.json");
+        WritableDirectory.Require(outDirectory, "simulate --out");
+        string data = Path.GetFullPath(Path.Combine(outDirectory, "data.npz"));
+        string truth = Path.GetFullPath(Path.Combine(outDirectory, "truth.json"));
+        if (!overwrite && new[] { data, truth }.FirstOrDefault(File.Exists) is { } existing)
+        {
+            throw new BadInputException($"{existing} already exists; pass --overwrite to replace it, or choose another --out.");
+        }
         NpzFile.Save(data, simulating.SimulatedData);
         var description = simulating.DescribeTruth();
         description["spec_file"] = Path.GetFullPath(specFile);
