@@ -57,7 +57,10 @@ public sealed class SheraObjective : IResidualObjective, IPerObservationObjectiv
         foreach (var key in _inferred)
         {
             var nominal = key.Get(_nominal);
-            entries.Add(new IndexMapEntry(key.Key, start, start + nominal.Length, [nominal.Length], key.Block, key.Unit.Length > 0 ? $"{key.Key} ({key.Unit})" : key.Key));
+            entries.Add(new IndexMapEntry(key.Key, start, start + nominal.Length, [nominal.Length], key.Block, key.Unit.Length > 0 ? $"{key.Key} ({key.Unit})" : key.Key)
+            {
+                LowerBound = key.Positive ? 0 : null,
+            });
             if (options.Priors)
             {
                 var sigma = nominal.Select(v => PriorSigma(key, v)).ToArray();

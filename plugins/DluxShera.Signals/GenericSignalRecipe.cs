@@ -24,10 +24,10 @@ public sealed class GenericSignalOptions : IValidatableOptions
 }
 
 /// <summary>
-/// Signals for any objective: loss, grad_norm, step_norm, base_lr, and every IndexMap entry's value and, when
-/// meta.json carries the truth (<c>theta.truth</c>), its residual <c>&lt;name&gt;_error</c>. Units come from the
-/// entry's label: the text in the last parentheses at its end (<c>"separation (arcsec)"</c> → <c>arcsec</c>);
-/// no such suffix, no unit.
+/// Signals for any objective: loss, grad_norm, step_norm, base_lr, and every primitive IndexMap entry's value (decoded
+/// from the run's θ-space) and, when the truth is known (<see cref="SignalContext.Truth"/>), its residual <c>&lt;name&gt;_error</c>.
+/// Units come from the entry's label: the text in the last parentheses at its end (<c>"separation (arcsec)"</c> →
+/// <c>arcsec</c>); no such suffix, no unit.
 /// </summary>
 /// <param name="options">Which entries, and when vectors are summarised.</param>
 public sealed class GenericSignalRecipe(GenericSignalOptions options) : ISignalRecipe
@@ -57,10 +57,11 @@ public sealed class GenericSignalRecipe(GenericSignalOptions options) : ISignalR
             panels.Add(new PanelSpec(channel.Replace('_', ' '), [channel], LogY: channel != "base_lr"));
         }
         var truth = Truth(context);
+        var series = SignalMath.PrimitiveSeries(context);
         foreach (var entry in Selected(IndexMapOf(context.Meta).ToList()))
         {
             int k = entry.Stop - entry.Start;
-            var values = SignalMath.Columns(trace, entry.Start, entry.Stop);
+            var values = series[entry.Name].Values;
             var entryTruth = truth?[entry.Start..entry.Stop];
             signals.Add(SignalMath.Make(entry.Name, entry.Unit, values, t, k, entryTruth));
             var mode = k > options.HybridAbove ? VectorMode.Hybrid : VectorMode.Components;
@@ -88,8 +89,9 @@ public sealed class GenericSignalRecipe(GenericSignalOptions options) : ISignalR
     private static double[]? Truth(SignalContext context) =>
         context.Truth ?? (context.Meta["theta"]?["truth"] is JsonArray a ? a.Select(v => v?.GetValue<double>() ?? double.NaN).ToArray() : null);
 
+    // The objective's (primitive) layout: meta.theta.primitive_index_map, or index_map for runs in primitive θ.
     internal static IEnumerable<(string Name, int Start, int Stop, string Unit)> IndexMapOf(JsonObject meta) =>
-        (meta["theta"]?["index_map"]?["entries"]?.AsArray() ?? []).Select(e =>
+        ((meta["theta"]?["primitive_index_map"] ?? meta["theta"]?["index_map"])?["entries"]?.AsArray() ?? []).Select(e =>
         {
             string label = e!["label"]?.GetValue<string>() ?? "";
             int open = label.LastIndexOf('(');

@@ -4,8 +4,8 @@ using DluxShera.Contracts;
 namespace DluxShera.Signals;
 
 /// <summary>
-/// The SHERA standard signals (seed "Signals strategy (v0)"), from the trace and meta.json alone: θ columns by
-/// their IndexMap names, fixed parameters and the truth from <c>meta.objective.nominal</c> / <c>.truth</c>.
+/// The SHERA standard signals (seed "Signals strategy (v0)"), from the trace and meta.json alone: parameters decoded
+/// from the run's θ-space by the host's decoder, fixed parameters and the truth from <c>meta.objective.nominal</c> / <c>.truth</c>.
 /// Residuals in µas, arcsec, ppm and nm; NaN-filled when the truth is unknown.
 /// </summary>
 public sealed class SheraSignalRecipe : ISignalRecipe
@@ -19,17 +19,17 @@ public sealed class SheraSignalRecipe : ISignalRecipe
         var trace = context.Trace;
         int t = trace.Steps;
         var meta = context.Meta;
-        var entries = GenericSignalRecipe.IndexMapOf(meta).ToDictionary(e => e.Name);
+        var decoded = SignalMath.PrimitiveSeries(context);
         var nominal = meta["objective"]?["nominal"] as JsonObject;
         var truthObject = meta["objective"]?["data"]?["source"]?.GetValue<string>() == "simulate" ? meta["objective"]?["truth"] as JsonObject : null;
 
         // Values of a parameter over the trace (θ columns when inferred, else its fixed nominal value).
         double[] Series(string key, out int k)
         {
-            if (entries.TryGetValue(key, out var e))
+            if (decoded.TryGetValue(key, out var inferred))
             {
-                k = e.Stop - e.Start;
-                return SignalMath.Columns(trace, e.Start, e.Stop);
+                k = inferred.K;
+                return inferred.Values;
             }
             var fixedValue = Vector(nominal?[key]) ?? [double.NaN];
             k = fixedValue.Length;
@@ -78,7 +78,7 @@ public sealed class SheraSignalRecipe : ISignalRecipe
         foreach (string mirror in new[] { "primary", "secondary" })
         {
             string key = $"{mirror}.zernike_coeffs_nm";
-            if (!entries.ContainsKey(key) && nominal?[key] is null) continue;
+            if (!decoded.ContainsKey(key) && nominal?[key] is null) continue;
             var values = Series(key, out int k);
             if (k == 0) continue;
             var error = SignalMath.Error(values, k, Truth(key));

@@ -14,6 +14,36 @@ internal static class SignalMath
         return result;
     }
 
+    /// <summary>
+    /// Every primitive parameter over the trace as a T×K array by entry name: decoded row by row with the host's
+    /// decoder (so eigen and unconstrained runs give the same signals as primitive ones), or θ columns by the
+    /// IndexMap when a recipe is called without one.
+    /// </summary>
+    public static Dictionary<string, (double[] Values, int K)> PrimitiveSeries(SignalContext context)
+    {
+        var trace = context.Trace;
+        int t = trace.Steps;
+        var result = new Dictionary<string, (double[] Values, int K)>(StringComparer.Ordinal);
+        if (context.Decoder is null)
+        {
+            foreach (var e in GenericSignalRecipe.IndexMapOf(context.Meta)) result[e.Name] = (Columns(trace, e.Start, e.Stop), e.Stop - e.Start);
+            return result;
+        }
+        for (int row = 0; row < t; row++)
+        {
+            foreach (var (name, values) in context.Decoder.Decode(trace.ThetaAt(row)))
+            {
+                if (!result.TryGetValue(name, out var series))
+                {
+                    series = (new double[t * values.Length], values.Length);
+                    result[name] = series;
+                }
+                values.CopyTo(series.Values, row * series.K);
+            }
+        }
+        return result;
+    }
+
     /// <summary>A signal of shape [T] (K = 1) or [T, K].</summary>
     public static Signal Make(string name, string unit, double[] values, int t, int k, double[]? truth = null) =>
         new(name, unit, values, k == 1 ? [t] : [t, k], truth);

@@ -15,10 +15,21 @@ public sealed record IndexMapEntry(string Name, int Start, int Stop, int[] Shape
     /// <summary>Number of θ entries in the segment.</summary>
     public int Length => Stop - Start;
 
+    /// <summary>
+    /// The parameter's lower bound (every element), or null when unbounded below. The <c>unconstrained</c> θ map
+    /// picks its bijector from the bounds: lower only → log (θ = lower + eᶻ), both → logit, none → identity.
+    /// Added in contract 1.2; not part of the layout hash.
+    /// </summary>
+    public double? LowerBound { get; init; }
+
+    /// <summary>The parameter's upper bound (every element), or null when unbounded above. Added in contract 1.2.</summary>
+    public double? UpperBound { get; init; }
+
     /// <inheritdoc/>
     public bool Equals(IndexMapEntry? other) =>
         other is not null && Name == other.Name && Start == other.Start && Stop == other.Stop &&
-        Shape.AsSpan().SequenceEqual(other.Shape) && Block == other.Block && Label == other.Label;
+        Shape.AsSpan().SequenceEqual(other.Shape) && Block == other.Block && Label == other.Label &&
+        LowerBound == other.LowerBound && UpperBound == other.UpperBound;
 
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(Name, Start, Stop, Shape.Length, Block, Label);

@@ -6,6 +6,8 @@ using DluxShera.Contracts;
 using DluxShera.Host.Components;
 using DluxShera.Host.Experiments;
 using DluxShera.Host.Plugins;
+using DluxShera.Host.Theta;
+using DluxShera.Theta;
 
 namespace DluxShera.Host.Runs;
 
@@ -34,12 +36,18 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
         catalog.RunSeed = spec.Run.Seed;
         var (objective, optimizer, store) = CreateComponents(request.SpecFile, spec);
 
-        var indexMap = objective.Component.IndexMap;
+        var primitiveMap = objective.Component.IndexMap;
+        var primitive0 = new double[primitiveMap.Dimension];
+        objective.Component.GetInitialTheta(primitive0);
+        if (spec.Run.InitFrom is { } initFrom) primitive0 = RunThetaReader.LoadPrimitive(initFrom, spec.Run.InitCheckpoint, primitiveMap, "run.init_from");
+        StartingPoint.Check(objective.Descriptor.Key, primitiveMap, primitive0);
+        // Engines, estimators and samplers work in z; everything recorded for people (summary, images, signals) is primitive.
+        var thetaSpace = new ThetaSpaceBuilder(catalog).Build(spec.ThetaMap, objective.Component, primitive0);
+        var chain = thetaSpace.Chain;
+        var indexMap = chain.ThetaIndexMap;
         int d = indexMap.Dimension;
         RunResources.Check(objective.Descriptor.Key, d, optimizer.Component.Describe(), spec.Run.Uncertainty);
-        var theta0 = new double[d];
-        objective.Component.GetInitialTheta(theta0);
-        StartingPoint.Check(objective.Descriptor.Key, indexMap, theta0);
+        var theta0 = thetaSpace.InitialTheta;
 
         string outputRoot = request.OutDirectory ?? spec.Run.Out;
         string outputWhat = request.OutDirectory is null ? $"{request.SpecFile}: run.out" : "--out";
@@ -72,8 +80,9 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
         {
             var createdAt = DateTimeOffset.UtcNow;
             var git = Provenance.Git(Path.GetDirectoryName(Path.GetFullPath(request.SpecFile))!);
-            var meta = BuildMeta(spec, specJson, request, writer.RunId, createdAt, git, indexMap, objective, optimizer, store);
+            var meta = BuildMeta(spec, specJson, request, writer.RunId, createdAt, git, chain, objective, optimizer, store);
             writer.WriteMeta(meta);
+            if (!chain.IsIdentity) writer.WriteArrays(ThetaMapArtifacts.FileName, chain.NpzContent());
 
             var progress = request.Quiet ? (IProgressReporter)new SilentProgress()
                 : new ConsoleProgress(stderr, inPlace: !Console.IsErrorRedirected, spec.Run.ProgressEvery);
@@ -88,7 +97,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
             {
                 result = optimizer.Component.Run(new OptimizationContext
                 {
-                    Objective = objective.Component,
+                    Objective = thetaSpace.Objective,
                     InitialTheta = theta0,
                     Trace = trace,
                     Artifacts = writer,
@@ -127,18 +136,20 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
                 summary["message"] = $"{optimizer.Descriptor.Key}: {rule.Message}";
             }
             if (summary["status"]?.GetValue<string>() == "ok") DivergenceRule.Apply(summary, result, spec.Run.DivergenceRatio);
+            // People read primitive values: the best point decoded from z for the report, the 1σ and the images.
+            var bestPrimitive = result is null ? null : Decode(chain, result.BestTheta);
             double[]? sigma = null;
-            if (spec.Run.Uncertainty && result is not null)
+            if (spec.Run.Uncertainty && bestPrimitive is not null)
             {
-                sigma = PostRunStep<double[]>(summary, "uncertainty", blame, () => AddUncertainty(writer, summary, objective.Component, result.BestTheta));
+                sigma = PostRunStep<double[]>(summary, "uncertainty", blame, () => AddUncertainty(writer, summary, objective.Component, bestPrimitive));
             }
-            AddFitReport(summary, objective.Component, theta0, result, sigma);
+            AddFitReport(summary, objective.Component, primitive0, bestPrimitive, sigma);
             var best = trace.BestStep >= 0 ? new Checkpoint(result?.BestTheta ?? trace.BestTheta, result?.BestStep ?? trace.BestStep, result?.BestLoss ?? trace.BestLoss) : null;
             var final = result is not null ? new Checkpoint(result.FinalTheta, result.FinalStep, result.FinalLoss)
                 : trace.LastStep >= 0 ? new Checkpoint(trace.LastTheta, trace.LastStep, trace.LastLoss) : null;
             if (objective.Component is IImageObjective imaging && best is not null)
             {
-                PostRunStep(summary, "images", blame, () => WriteImages(writer, imaging, best.Theta));
+                PostRunStep(summary, "images", blame, () => WriteImages(writer, imaging, Decode(chain, best.Theta)));
             }
             try
             {
@@ -177,6 +188,13 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
             }
             return ok ? ExitCodes.Ok : interruption?.ExitCode ?? ExitCodes.RunFailed;
         }
+    }
+
+    private static double[] Decode(ThetaMapChain chain, double[] theta)
+    {
+        var primitive = new double[chain.PrimitiveDimension];
+        chain.ToPrimitive(theta, primitive);
+        return primitive;
     }
 
     // Creates the three components, reporting every spec problem at once (docs/run-spec.md).
@@ -252,7 +270,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
     }
 
     private JsonObject BuildMeta(RunSpec spec, JsonObject specJson, RunRequest request, string runId, DateTimeOffset createdAt, JsonObject git,
-        IndexMap indexMap, CreatedComponent<IObjective> objective, CreatedComponent<IOptimizerEngine> optimizer, CreatedComponent<IArtifactStore> store)
+        ThetaMapChain chain, CreatedComponent<IObjective> objective, CreatedComponent<IOptimizerEngine> optimizer, CreatedComponent<IArtifactStore> store)
     {
         var objectiveBlock = JsonNumbers.ToObject(objective.Component.Describe());
         objectiveBlock["component"] = objective.Descriptor.Key;
@@ -269,12 +287,15 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
             ["git"] = git.DeepClone(),
             ["theta"] = new JsonObject
             {
-                ["dim"] = indexMap.Dimension,
-                ["theta_space"] = "primitive",
-                ["theta_map_id"] = "identity",
-                ["theta_map_hash"] = null,
-                ["index_map"] = IndexMapJson(indexMap),
+                ["dim"] = chain.ThetaDimension,
+                ["theta_space"] = chain.ThetaSpace,
+                ["theta_map_id"] = chain.Id,
+                ["theta_map_hash"] = chain.IsIdentity ? null : chain.Hash,
+                ["index_map"] = IndexMapJson(chain.ThetaIndexMap),
+                ["primitive_index_map"] = IndexMapJson(chain.PrimitiveIndexMap),
+                ["theta_map"] = chain.IsIdentity ? null : chain.Document.DeepClone(),
                 ["truth"] = TruthJson(objective.Component),
+                ["init_from"] = spec.Run.InitFrom is { } from ? Path.GetFullPath(from) : null,
             },
             ["objective"] = objectiveBlock,
             ["optimizer"] = optimizerBlock,
@@ -338,19 +359,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
 
     /// <summary>The IndexMap as meta.json stores it.</summary>
     /// <param name="map">The map.</param>
-    public static JsonObject IndexMapJson(IndexMap map) => new()
-    {
-        ["layout_hash"] = map.LayoutHash,
-        ["entries"] = new JsonArray(map.Entries.Select(e => (JsonNode)new JsonObject
-        {
-            ["name"] = e.Name,
-            ["start"] = e.Start,
-            ["stop"] = e.Stop,
-            ["shape"] = new JsonArray(e.Shape.Select(s => (JsonNode)s).ToArray()),
-            ["block"] = e.Block,
-            ["label"] = e.Label,
-        }).ToArray()),
-    };
+    public static JsonObject IndexMapJson(IndexMap map) => DluxShera.Theta.IndexMapJson.ToJson(map);
 
     private static JsonObject BuildSummary(string runId, DateTimeOffset createdAt, JsonObject git, OptimizationResult? result, string? crash, ObservedTrace trace, double runtime)
     {
@@ -389,9 +398,9 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
     }
 
     // Truth, start and best values per θ index (when the objective knows its truth), and optional 1σ from the Hessian.
-    private static void AddFitReport(JsonObject summary, IObjective objective, double[] theta0, OptimizationResult? result, double[]? sigma)
+    private static void AddFitReport(JsonObject summary, IObjective objective, double[] theta0, double[]? best, double[]? sigma)
     {
-        if (result is null) return;
+        if (best is null) return;
         var truth = new double[theta0.Length];
         bool hasTruth = objective is ITruthProvider provider && provider.TryGetTruth(truth);
         var report = new JsonArray();
@@ -403,12 +412,12 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
                 {
                     ["name"] = entry.Length == 1 ? entry.Name : $"{entry.Name}[{i - entry.Start}]",
                     ["initial"] = JsonNumbers.Number(theta0[i]),
-                    ["best"] = JsonNumbers.Number(result.BestTheta[i]),
+                    ["best"] = JsonNumbers.Number(best[i]),
                 };
                 if (hasTruth)
                 {
                     row["truth"] = JsonNumbers.Number(truth[i]);
-                    row["error"] = JsonNumbers.Number(result.BestTheta[i] - truth[i]);
+                    row["error"] = JsonNumbers.Number(best[i] - truth[i]);
                 }
                 if (sigma is not null) row["sigma"] = JsonNumbers.Number(sigma[i]);
                 report.Add(row);

@@ -17,6 +17,9 @@ public sealed class RunSpec
     /// <summary>The optimizer engine (<c>optimizer:name</c>).</summary>
     public ComponentReference Optimizer { get; set; } = new();
 
+    /// <summary>The θ-space engines work in: <c>identity</c> (primitive θ), <c>eigen</c>, <c>unconstrained</c> or <c>compose</c>.</summary>
+    public DluxShera.Host.Theta.ThetaMapSpec ThetaMap { get; set; } = new();
+
     /// <summary>The artifact store; default <c>filesystem</c>.</summary>
     public ComponentReference Store { get; set; } = new() { Name = "filesystem" };
 }
@@ -51,6 +54,13 @@ public sealed class RunSettings : IValidatableOptions
     /// (shera for SHERA runs, else generic).</summary>
     public ComponentReference? Signals { get; set; }
 
+    /// <summary>Start from an earlier run's checkpoint (a run directory), in whatever θ-space it ran: decoded with its
+    /// theta_map.npz and re-encoded into this run's θ-space.</summary>
+    public string? InitFrom { get; set; }
+
+    /// <summary>Which checkpoint <see cref="InitFrom"/> takes: <c>best</c> or <c>final</c>.</summary>
+    public string InitCheckpoint { get; set; } = "best";
+
     /// <summary>Master seed; every random consumer derives its own seed from it.</summary>
     public ulong Seed { get; set; }
 
@@ -78,6 +88,7 @@ public sealed class RunSettings : IValidatableOptions
         if (GradientsEvery < 0) yield return ("gradients_every", "must be ≥ 0");
         if (DiagnosticsEvery < 0) yield return ("diagnostics_every", "must be ≥ 0");
         if (ProgressEvery < 0) yield return ("progress_every", "must be ≥ 0");
+        if (InitCheckpoint is not "best" and not "final") yield return ("init_checkpoint", $"'{InitCheckpoint}': expected best or final");
         if (DivergenceRatio is { } r && !(r >= 0 && double.IsFinite(r))) yield return ("divergence_ratio", "must be a finite number ≥ 0, or null to turn the divergence rule off");
         if (Experiment is not null && DluxShera.Artifacts.RunIds.Problem(Experiment) is { } problem) yield return ("experiment", $"'{Experiment}' is not a usable directory name: {problem}");
     }

@@ -5,6 +5,7 @@ using DluxShera.Contracts;
 using DluxShera.Figures;
 using DluxShera.Host.Components;
 using DluxShera.Numpy;
+using DluxShera.Theta;
 
 namespace DluxShera.Host.Runs;
 
@@ -39,6 +40,23 @@ public static class SignalProducer
         }
     }
 
+    // The decoder z → primitive values, rebuilt from meta.json and theta_map.npz alone (identity for primitive runs).
+    private static ThetaDecoder DecoderOf(FilesystemRunReader reader, JsonObject meta)
+    {
+        try
+        {
+            return new ThetaDecoder(ThetaMapArtifacts.Load(meta, reader.LoadArrays(ThetaMapArtifacts.FileName), reader.RunDirectory));
+        }
+        catch (ThetaMapException e)
+        {
+            throw new BadInputException(e.Message, e);
+        }
+    }
+
+    // The true primitive parameters recorded by the run (meta.theta.truth, from the objective's ITruthProvider).
+    private static double[]? TruthOf(JsonObject meta) =>
+        meta["theta"]?["truth"] is JsonArray a ? a.Select(v => v?.GetValue<double>() ?? double.NaN).ToArray() : null;
+
     /// <summary>Produces signals and figures for <paramref name="runDirectory"/>.</summary>
     /// <param name="catalog">Registered components (the recipes).</param>
     /// <param name="runDirectory">The run directory.</param>
@@ -67,7 +85,7 @@ public static class SignalProducer
         SignalSet set;
         try
         {
-            set = built.Component.Build(new SignalContext { Trace = trace, Meta = meta });
+            set = built.Component.Build(new SignalContext { Trace = trace, Meta = meta, Decoder = DecoderOf(reader, meta), Truth = TruthOf(meta) });
         }
         catch (ArgumentException e)
         {
