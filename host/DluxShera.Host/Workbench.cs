@@ -16,8 +16,9 @@ public static class Workbench
     /// <summary>Creates the host.</summary>
     /// <param name="pluginsOption">The <c>--plugins</c> value, or null to search.</param>
     /// <param name="verbose">Log information messages too.</param>
+    /// <param name="extraPlugins"><c>--plugin</c> values: plugin assemblies loaded on top of the plugins file.</param>
     /// <exception cref="BadInputException">plugins.json or a required plugin is bad.</exception>
-    public static IHost Build(string? pluginsOption, bool verbose)
+    public static IHost Build(string? pluginsOption, bool verbose, IReadOnlyList<string>? extraPlugins = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -33,7 +34,7 @@ public static class Workbench
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
             .SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning));
         string pluginsFile = PluginsFile.Locate(pluginsOption);
-        var entries = PluginsFile.Load(pluginsFile);
+        var entries = PluginSources.Load(pluginsFile, extraPlugins ?? []);
         var loader = new PluginLoader(bootstrapLogs.CreateLogger("dluxshera.plugins"));
         loader.LoadAll(pluginsFile, entries, builder.Services);
 

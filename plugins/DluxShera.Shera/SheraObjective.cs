@@ -11,7 +11,7 @@ namespace DluxShera.Shera;
 /// (fixed variance) or Poisson negative log-likelihood of the detector image plus Gaussian priors; the
 /// gradient is exact (reverse mode through the optics). Simulated data are seeded and recorded.
 /// </summary>
-public sealed class SheraObjective : IResidualObjective, IPerObservationObjective, ISimulatingObjective, IImageObjective, ITruthProvider, IThetaDecoder,
+public sealed class SheraObjective : IResidualObjective, IPerObservationObjective, IExtraLossTerms, ISimulatingObjective, IImageObjective, ITruthProvider, IThetaDecoder,
     IBatchedObjective, IDisposable
 {
     private readonly SheraOptions _options;
@@ -328,6 +328,18 @@ public sealed class SheraObjective : IResidualObjective, IPerObservationObjectiv
     {
         _batchModel?.Dispose();
         _backend.Dispose();
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Gaussian likelihood: the normalising constants ½ Σ log(2πσᵢ²) plus the priors ½ Σ zⱼ²; Poisson: NaN
+    /// (the residuals are the Gaussian approximation used by Gauss–Newton, not the loss's own terms).</remarks>
+    public double ExtraLoss(ReadOnlySpan<double> theta, Span<double> gradient)
+    {
+        gradient.Clear();
+        if (_options.Likelihood != "gaussian") return double.NaN;
+        double constants = 0;
+        foreach (double v in _variance) constants += 0.5 * Math.Log(2 * Math.PI * v);
+        return constants + AddPriors(ToParameters(theta), gradient);
     }
 
     /// <inheritdoc/>

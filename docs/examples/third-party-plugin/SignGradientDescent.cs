@@ -49,18 +49,23 @@ public sealed class SignGradientDescent(SignGdOptions options) : IOptimizerEngin
         var theta = (double[])context.InitialTheta.Clone();
         var grad = new double[theta.Length];
         var best = (double[])theta.Clone();
-        double bestLoss = double.PositiveInfinity, initial = double.NaN, loss = double.NaN, lr = options.LearningRate, stepNorm = 0;
+        var lastGood = (double[])theta.Clone();
+        double bestLoss = double.PositiveInfinity, initial = double.NaN, loss = double.NaN, lastGoodLoss = double.NaN, lr = options.LearningRate, stepNorm = 0;
         int bestStep = 0, t = 0;
         for (; ; t++)
         {
             loss = context.Objective.Evaluate(theta, grad);
-            if (!double.IsFinite(loss))
+            if (!double.IsFinite(loss) || grad.Any(g => !double.IsFinite(g)))
             {
-                return Result(RunStatus.Failed, StopReasons.NonFiniteLoss, $"loss is {loss} at step {t}");
+                // Never step on a NaN: fail, reporting the last finite point (Status follows from the reason).
+                string reason = double.IsFinite(loss) ? StopReasons.NonFiniteGradient : StopReasons.NonFiniteLoss;
+                return Result(reason, $"non-finite evaluation at step {t}", Math.Max(t - 1, 0), lastGood, lastGoodLoss);
             }
             if (t == 0) initial = loss;
+            theta.CopyTo(lastGood, 0);
+            lastGoodLoss = loss;
             double gradNorm = Math.Sqrt(grad.Sum(g => g * g));
-            context.Trace.Append(new TraceRow(t, loss, theta, gradNorm, stepNorm, lr, true));
+            context.Trace.Append(new TraceRow { Step = t, Loss = loss, Theta = theta, GradNorm = gradNorm, StepNorm = stepNorm, BaseLr = lr });
             context.Progress.Report(new ProgressUpdate(t, options.NumSteps, loss, gradNorm));
             if (loss < bestLoss)
             {
@@ -68,16 +73,17 @@ public sealed class SignGradientDescent(SignGdOptions options) : IOptimizerEngin
                 bestStep = t;
                 theta.CopyTo(best, 0);
             }
-            if (t == options.NumSteps || context.Cancellation.IsCancellationRequested) break;
+            if (t == options.NumSteps) return Result(StopReasons.MaxSteps, "", t, theta, loss);
+            // A cancelled run is a failed run (status follows from StopReasons.Cancelled), never "ok".
+            if (context.Cancellation.IsCancellationRequested) return Result(StopReasons.Cancelled, $"cancelled after {t} steps", t, theta, loss);
             lr = options.LearningRate * Math.Pow(options.Decay, t);
             for (int i = 0; i < theta.Length; i++) theta[i] -= lr * Math.Sign(grad[i]);
-            stepNorm = lr * Math.Sqrt(theta.Length);
+            stepNorm = lr * Math.Sqrt(grad.Count(g => g != 0));
         }
-        return Result(RunStatus.Ok, StopReasons.MaxSteps, "");
 
-        OptimizationResult Result(RunStatus status, string reason, string message) => new()
+        // Status is left to the contract's default: StopReasons.StatusOf(reason) (ok for max_steps, failed for cancelled or non-finite).
+        OptimizationResult Result(string reason, string message, int finalStep, double[] final, double finalLoss) => new()
         {
-            Status = status,
             StopReason = reason,
             Message = message,
             StepsCompleted = t,
@@ -85,9 +91,9 @@ public sealed class SignGradientDescent(SignGdOptions options) : IOptimizerEngin
             BestStep = bestStep,
             BestLoss = bestLoss,
             BestTheta = best,
-            FinalStep = t,
-            FinalLoss = loss,
-            FinalTheta = theta,
+            FinalStep = finalStep,
+            FinalLoss = finalLoss,
+            FinalTheta = (double[])final.Clone(),
             Evaluations = t + 1,
         };
     }

@@ -5,6 +5,7 @@ using DluxShera.Host.Inspection;
 using DluxShera.Host.Plugins;
 using DluxShera.Host.Runs;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace DluxShera.Host.Cli;
 
@@ -37,9 +38,12 @@ public static class CommandLine
         int Guarded(TextWriter errors, Func<int> action) => GuardedCommand(args, errors, action);
         var pluginsOption = new Option<string?>("--plugins") { Description = "plugins.json to use (default: the nearest one above the current directory)", Recursive = true };
         var verboseOption = new Option<bool>("--verbose") { Description = "log informational messages to stderr", Recursive = true };
+        var pluginOption = new Option<string[]>("--plugin") { Description = "load this plugin assembly too, on top of plugins.json and its plugins.d/ (repeatable)", Recursive = true };
         var root = new RootCommand("dluxshera: fit and sample differentiable telescope models; every run is numpy-readable artifacts.");
         root.Options.Add(pluginsOption);
         root.Options.Add(verboseOption);
+        root.Options.Add(pluginOption);
+        IHost BuildHost(ParseResult p) => Workbench.Build(p.GetValue(pluginsOption), p.GetValue(verboseOption), p.GetValue(pluginOption) ?? []);
 
         var plugins = new Command("plugins", "Inspect the plugins of plugins.json.");
         var list = new Command("list", "List loaded plugins: id, version, contract version, path and components.");
@@ -47,7 +51,7 @@ public static class CommandLine
         list.Options.Add(jsonOption);
         list.SetAction(p => Guarded(stderr, () =>
         {
-            using var host = Workbench.Build(p.GetValue(pluginsOption), p.GetValue(verboseOption));
+            using var host = BuildHost(p);
             return PluginsListCommand.Execute(host.Services.GetRequiredService<PluginRegistry>(), p.GetValue(jsonOption), stdout);
         }));
         plugins.Subcommands.Add(list);
@@ -67,7 +71,7 @@ public static class CommandLine
         run.SetAction(p => Guarded(stderr, () =>
         {
             using var interruption = new RunInterruption(RunInterruption.GraceFromEnvironment()).Listen();
-            using var host = Workbench.Build(p.GetValue(pluginsOption), p.GetValue(verboseOption));
+            using var host = BuildHost(p);
             var request = new RunRequest(p.GetValue(specArgument)!, p.GetValue(setOption) ?? [], p.GetValue(outOption), p.GetValue(quietOption), p.GetValue(overwriteOption));
             return host.Services.GetRequiredService<RunPipeline>().Execute(request, stdout, stderr, interruption);
         }));
@@ -84,11 +88,33 @@ public static class CommandLine
         simulate.Options.Add(simulateOverwrite);
         simulate.SetAction(p => Guarded(stderr, () =>
         {
-            using var host = Workbench.Build(p.GetValue(pluginsOption), p.GetValue(verboseOption));
+            using var host = BuildHost(p);
             return SimulateCommand.Execute(host.Services.GetRequiredService<Components.ComponentCatalog>(), p.GetValue(simulateSpec)!,
                 p.GetValue(simulateSet) ?? [], p.GetValue(simulateOut)!, p.GetValue(simulateOverwrite), stdout);
         }));
         root.Subcommands.Add(simulate);
+
+        var checkGradients = new Command("check-gradients", "Check the spec's objective: gradient vs finite differences, JVP/VJP adjoint, residual and per-observation sums, HVPs. Exit 1 when any check disagrees.");
+        var checkSpec = new Argument<string>("spec") { Description = "the run spec whose objective to check" };
+        var checkAt = new Option<Diagnostics.CheckPoint>("--at") { Description = "where: initial (θ₀), truth, or random (θ₀ moved by a seeded 5 %)", DefaultValueFactory = _ => Diagnostics.CheckPoint.Initial };
+        var checkSeed = new Option<ulong?>("--seed") { Description = "seed of the random point and directions (default: run.seed)" };
+        var checkSet = new Option<string[]>("--set") { Description = "override a spec value: key.path=value (repeatable)" };
+        var checkRtol = new Option<double>("--rtol") { Description = "relative tolerance of derivative comparisons", DefaultValueFactory = _ => 1e-6 };
+        var checkMaxObservations = new Option<int>("--max-observations") { Description = "sum all per-observation terms up to this many (else check a sample)", DefaultValueFactory = _ => 512 };
+        checkGradients.Arguments.Add(checkSpec);
+        checkGradients.Options.Add(checkAt);
+        checkGradients.Options.Add(checkSeed);
+        checkGradients.Options.Add(checkSet);
+        checkGradients.Options.Add(checkRtol);
+        checkGradients.Options.Add(checkMaxObservations);
+        checkGradients.SetAction(p => Guarded(stderr, () =>
+        {
+            using var host = BuildHost(p);
+            var settings = new Diagnostics.GradientCheckSettings { Rtol = p.GetValue(checkRtol), MaxObservations = p.GetValue(checkMaxObservations) };
+            return Diagnostics.CheckGradientsCommand.Execute(host.Services.GetRequiredService<Components.ComponentCatalog>(), p.GetValue(checkSpec)!,
+                p.GetValue(checkSet) ?? [], p.GetValue(checkAt), p.GetValue(checkSeed), settings, stdout);
+        }));
+        root.Subcommands.Add(checkGradients);
 
         var plot = new Command("plot", "Rebuild signals.npz and the figures of a run from its artifacts alone.");
         var plotRunDir = new Argument<string>("run_dir") { Description = "a run directory" };
@@ -101,7 +127,7 @@ public static class CommandLine
         plot.Options.Add(plotOut);
         plot.SetAction(p => Guarded(stderr, () =>
         {
-            using var host = Workbench.Build(p.GetValue(pluginsOption), p.GetValue(verboseOption));
+            using var host = BuildHost(p);
             foreach (string file in SignalProducer.Produce(host.Services.GetRequiredService<Components.ComponentCatalog>(),
                 p.GetValue(plotRunDir)!, SignalProducer.ParseRecipe(p.GetValue(recipeOption)), p.GetValue(formatOption)!, p.GetValue(plotOut)).Files)
             {
@@ -143,7 +169,7 @@ public static class CommandLine
         engines.Options.Add(dimsOption);
         engines.SetAction(p => Guarded(stderr, () =>
         {
-            using var host = Workbench.Build(p.GetValue(pluginsOption), p.GetValue(verboseOption));
+            using var host = BuildHost(p);
             var dims = p.GetValue(dimsOption)!.Split(',').Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
             return Benchmarks.EngineOverheadBenchmark.Execute(host.Services.GetRequiredService<Components.ComponentCatalog>(), dims, stdout);
         }));
@@ -151,7 +177,7 @@ public static class CommandLine
         var mgh = new Command("mgh", "optimizer:lbfgs vs scipy L-BFGS-B on Moré–Garbow–Hillstrom 1–18: final f and evaluations.");
         mgh.SetAction(p => Guarded(stderr, () =>
         {
-            using var host = Workbench.Build(p.GetValue(pluginsOption), p.GetValue(verboseOption));
+            using var host = BuildHost(p);
             return Benchmarks.MghLbfgsBenchmark.Execute(host.Services.GetRequiredService<Components.ComponentCatalog>(), stdout);
         }));
         bench.Subcommands.Add(mgh);
@@ -160,7 +186,7 @@ public static class CommandLine
         shera.Options.Add(presetsOption);
         shera.SetAction(p => Guarded(stderr, () =>
         {
-            using var host = Workbench.Build(p.GetValue(pluginsOption), p.GetValue(verboseOption));
+            using var host = BuildHost(p);
             return Benchmarks.SheraBenchmark.Execute(host.Services.GetRequiredService<Components.ComponentCatalog>(), p.GetValue(presetsOption)!.Split(','), stdout);
         }));
         bench.Subcommands.Add(shera);

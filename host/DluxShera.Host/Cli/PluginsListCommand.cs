@@ -27,6 +27,7 @@ public static class PluginsListCommand
                     ["contract_version"] = p.ContractVersion,
                     ["description"] = p.Plugin.Description,
                     ["path"] = p.Entry.Path,
+                    ["source"] = p.Entry.Source,
                     ["components"] = new JsonArray(p.Components.Select(c => (JsonNode)new JsonObject
                     {
                         ["key"] = c.Key,
@@ -52,6 +53,7 @@ public static class PluginsListCommand
             o.WriteLine();
             o.WriteLine($"{p.Plugin.Id} {p.Plugin.Version}  (contract {p.ContractVersion})  {p.Plugin.Description}");
             o.WriteLine($"  path: {p.Entry.Path}");
+            if (p.Entry.Source is { } source && source != registry.PluginsFile) o.WriteLine($"  from: {source}");
             int width = p.Components.Select(c => c.Key.Length).DefaultIfEmpty(0).Max();
             foreach (var c in p.Components.OrderBy(c => c.Key, StringComparer.Ordinal))
             {

@@ -61,7 +61,7 @@ public sealed class PluginLoader
                     if (owners.TryGetValue(component.Key, out var first))
                     {
                         throw new PluginLoadException(
-                            $"{pluginsFile}: component '{component.Key}' is registered twice: by plugin '{first.Plugin.Id}' ({first.Entry.RelativePath}) and by plugin '{loaded.Plugin.Id}' ({entry.RelativePath}). Disable one of them in plugins.json or rename the component.");
+                            $"{pluginsFile}: component '{component.Key}' is registered twice: by plugin '{first.Plugin.Id}' ({first.Entry.RelativePath}) and by plugin '{loaded.Plugin.Id}' ({entry.RelativePath}). Disable one of them ({first.Entry.Source ?? pluginsFile}, {entry.Source ?? pluginsFile}) or rename the component.");
                     }
                     owners[component.Key] = loaded;
                 }
@@ -77,7 +77,7 @@ public sealed class PluginLoader
 
     private static LoadedPlugin LoadOne(string pluginsFile, PluginEntry entry, IServiceCollection services)
     {
-        string who = $"plugin '{entry.Label}' ({entry.RelativePath} in {pluginsFile})";
+        string who = $"plugin '{entry.Label}' ({entry.RelativePath} in {entry.Source ?? pluginsFile})";
         if (!File.Exists(entry.Path))
         {
             throw new PluginLoadException($"{who}: assembly not found at {entry.Path}. Build the plugins (dotnet build DluxShera.sln), fix \"path\" (relative to plugins.json), or set \"required\": false.");

@@ -10,7 +10,8 @@ namespace DluxShera.Host.Plugins;
 /// <param name="Enabled">Load it at all.</param>
 /// <param name="Required">A failure to load stops the host (exit 2); otherwise a warning.</param>
 /// <param name="Options">The per-plugin options object.</param>
-public sealed record PluginEntry(string Label, string Path, string RelativePath, bool Enabled, bool Required, JsonObject Options);
+/// <param name="Source">Where the entry came from: the plugins file, a <c>plugins.d/*.json</c> file, or <c>--plugin</c>.</param>
+public sealed record PluginEntry(string Label, string Path, string RelativePath, bool Enabled, bool Required, JsonObject Options, string? Source = null);
 
 /// <summary>Reads plugins.json strictly: malformed JSON is reported with line and column, unknown keys by name.</summary>
 public static class PluginsFile
@@ -78,7 +79,7 @@ public static class PluginsFile
                 JsonObject o => (JsonObject)o.DeepClone(),
                 _ => throw new BadInputException($"{where}.options: expected an object."),
             };
-            entries.Add(new PluginEntry(label, System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, rel)), rel, enabled, required, options));
+            entries.Add(new PluginEntry(label, System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, rel)), rel, enabled, required, options, file));
         }
         return entries;
     }
