@@ -54,15 +54,17 @@ public sealed class HutchinsonDiagonal(HutchinsonOptions options, ulong seed) : 
         int d = theta.Length;
         var products = new HessianVectorProducts(objective, options.FiniteDifferences);
         _hvp = products.Description;
-        var v = new double[d];
-        var hv = new double[d];
+        // All K probes first (same stream order as one at a time), then their products in one batch where the
+        // objective evaluates batches (IBatchedObjective: one GPU launch sequence, or parallel CPU workers).
+        var v = new double[options.Probes * d];
+        var hv = new double[options.Probes * d];
         var sum = new double[d];
         ulong state = StreamSeed(seed, _streams++);
+        for (int i = 0; i < v.Length; i++) v[i] = (SplitMix64(ref state) & 1) == 0 ? 1.0 : -1.0;
+        products.MultiplyBatch(theta, v, hv);
         for (int k = 0; k < options.Probes; k++)
         {
-            for (int i = 0; i < d; i++) v[i] = (SplitMix64(ref state) & 1) == 0 ? 1.0 : -1.0;
-            products.Multiply(theta, v, hv);
-            for (int i = 0; i < d; i++) sum[i] += hv[i] * v[i];
+            for (int i = 0; i < d; i++) sum[i] += hv[k * d + i] * v[k * d + i];
         }
         TensorPrimitives.Divide(sum, options.Probes, sum);
         return Guardrails.Apply(sum, options, null, products.Evaluations);

@@ -41,6 +41,49 @@ public sealed class HessianVectorProducts
     /// <summary>How products are computed, for provenance.</summary>
     public string Description => IsExact ? "exact" : "central_difference(h = eps^(1/3) (1 + |theta|_inf) / |v|_inf)";
 
+    /// <summary>
+    /// Writes H(θ)·v_k for K vectors (K×D row-major). For an <see cref="IBatchedObjective"/> without exact products the
+    /// 2K gradients of the differences go through one <see cref="IBatchedObjective.EvaluateBatch"/> call (a GPU
+    /// launch sequence, or parallel CPU workers); otherwise the products are taken one by one. Same values either way.
+    /// </summary>
+    /// <param name="theta">θ.</param>
+    /// <param name="vs">K vectors, row-major.</param>
+    /// <param name="hvs">Receives the K products, row-major.</param>
+    public void MultiplyBatch(ReadOnlySpan<double> theta, ReadOnlySpan<double> vs, Span<double> hvs)
+    {
+        int d = theta.Length, count = vs.Length / d;
+        if (IsExact || _objective is not IBatchedObjective batched || count < 2)
+        {
+            for (int k = 0; k < count; k++) Multiply(theta, vs.Slice(k * d, d), hvs.Slice(k * d, d));
+            return;
+        }
+        var points = new double[2 * count * d];
+        var steps = new double[count];
+        for (int k = 0; k < count; k++)
+        {
+            var v = vs.Slice(k * d, d);
+            double vInf = Math.Abs(TensorPrimitives.MaxMagnitude(v));
+            steps[k] = vInf == 0 ? 0 : CubeRootEpsilon * (1 + Math.Abs(TensorPrimitives.MaxMagnitude(theta))) / vInf;
+            TensorPrimitives.MultiplyAdd(v, steps[k], theta, points.AsSpan(2 * k * d, d));
+            TensorPrimitives.MultiplyAdd(v, -steps[k], theta, points.AsSpan((2 * k + 1) * d, d));
+        }
+        var losses = new double[2 * count];
+        var gradients = new double[2 * count * d];
+        batched.EvaluateBatch(points, losses, gradients);
+        Evaluations += 2 * count;
+        for (int k = 0; k < count; k++)
+        {
+            var hv = hvs.Slice(k * d, d);
+            if (steps[k] == 0)
+            {
+                hv.Clear();
+                continue;
+            }
+            TensorPrimitives.Subtract(gradients.AsSpan(2 * k * d, d), gradients.AsSpan((2 * k + 1) * d, d), hv);
+            TensorPrimitives.Divide(hv, 2 * steps[k], hv);
+        }
+    }
+
     /// <summary>Writes H(θ) v.</summary>
     /// <param name="theta">θ.</param>
     /// <param name="v">The vector.</param>

@@ -184,10 +184,31 @@ public static class CommandLine
         var shera = new Command("shera", "SHERA loss+gradient and forward timings, gradient/forward ratio, peak memory, vs numpy's forward pass.");
         var presetsOption = new Option<string>("--presets") { Description = "comma-separated objective:shera presets", DefaultValueFactory = _ => "testbed-2p-test,testbed-2p-production,flight-2p-production" };
         shera.Options.Add(presetsOption);
+        var backendOption = new Option<string>("--backend") { Description = "backend of the batched rows: cpu, cuda, auto or ilgpu-cpu", DefaultValueFactory = _ => "cpu" };
+        shera.Options.Add(backendOption);
+        var batchesOption = new Option<string>("--batches") { Description = "comma-separated batch sizes B of the batched rows (empty: none)", DefaultValueFactory = _ => "1,8" };
+        shera.Options.Add(batchesOption);
+        var sheraOptionsOption = new Option<string?>("--options") { Description = "JSON merged into every preset's objective options, e.g. '{\"optics\": {\"pupil_npix\": 16}}'" };
+        shera.Options.Add(sheraOptionsOption);
         shera.SetAction(p => Guarded(stderr, () =>
         {
+            var batches = p.GetValue(batchesOption)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(b => int.TryParse(b, out int n) && n > 0 ? n : throw new BadInputException($"--batches: '{b}' is not a positive integer (expected e.g. 1,8,64)."))
+                .ToArray();
+            string? overridesText = p.GetValue(sheraOptionsOption);
+            System.Text.Json.Nodes.JsonObject? overrides = null;
+            try
+            {
+                overrides = overridesText is null ? null : System.Text.Json.Nodes.JsonNode.Parse(overridesText) as System.Text.Json.Nodes.JsonObject
+                    ?? throw new BadInputException($"--options: expected a JSON object, got '{overridesText}'.");
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                throw new BadInputException($"--options: not valid JSON ({e.Message}).");
+            }
             using var host = BuildHost(p);
-            return Benchmarks.SheraBenchmark.Execute(host.Services.GetRequiredService<Components.ComponentCatalog>(), p.GetValue(presetsOption)!.Split(','), stdout);
+            return Benchmarks.SheraBenchmark.Execute(host.Services.GetRequiredService<Components.ComponentCatalog>(), p.GetValue(presetsOption)!.Split(','), stdout,
+                p.GetValue(backendOption)!, batches, overrides);
         }));
         bench.Subcommands.Add(shera);
         root.Subcommands.Add(bench);
