@@ -77,13 +77,15 @@ public static class RunArtifacts
     /// and meta.json's manifest, both atomically.
     /// </summary>
     /// <param name="runDirectory">The run directory.</param>
-    public static void RecordAddedArtifacts(string runDirectory)
+    /// <param name="metaEntries">Top-level meta.json entries to set at the same time (e.g. the signal recipe used), or null.</param>
+    public static void RecordAddedArtifacts(string runDirectory, IReadOnlyDictionary<string, JsonNode?>? metaEntries = null)
     {
         var reader = new FilesystemRunReader(runDirectory);
         var summary = reader.LoadSummary();
         RunFiles.SetArtifactFlags(summary, reader.RunDirectory);
         RunFiles.WriteJson(Path.Combine(reader.RunDirectory, RunLayout.Summary), summary);
         var meta = reader.LoadMeta();
+        foreach (var (key, value) in metaEntries ?? new Dictionary<string, JsonNode?>()) meta[key] = value?.DeepClone();
         meta["manifest"] = FilesystemRunWriter.Manifest(reader.RunDirectory);
         RunFiles.WriteJson(Path.Combine(reader.RunDirectory, RunLayout.Meta), meta);
     }

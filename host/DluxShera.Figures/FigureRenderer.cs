@@ -216,8 +216,9 @@ public static class ImageComparison
     /// <param name="cols">Columns.</param>
     /// <param name="parameters">Number of fitted parameters (for the degrees of freedom).</param>
     /// <param name="file">Output file.</param>
+    /// <param name="unit">Unit of data and model (IImageObjective.ImageUnit), shown in the panel titles.</param>
     /// <returns>The reduced χ².</returns>
-    public static double Render(double[] data, double[] model, double[] variance, int rows, int cols, int parameters, string file)
+    public static double Render(double[] data, double[] model, double[] variance, int rows, int cols, int parameters, string file, string unit = "photons")
     {
         var residual = data.Zip(model, (d, m) => d - m).ToArray();
         var z = residual.Zip(variance, (r, v) => r / Math.Sqrt(v)).ToArray();
@@ -225,9 +226,9 @@ public static class ImageComparison
         var multiplot = new ScottPlot.Multiplot();
         multiplot.AddPlots(4);
         multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
-        Panel(multiplot.GetPlot(0), data, rows, cols, "data (photons)");
-        Panel(multiplot.GetPlot(1), model, rows, cols, "model (photons)");
-        Panel(multiplot.GetPlot(2), residual, rows, cols, "data − model (photons)", diverging: true);
+        Panel(multiplot.GetPlot(0), data, rows, cols, $"data ({unit})");
+        Panel(multiplot.GetPlot(1), model, rows, cols, $"model ({unit})");
+        Panel(multiplot.GetPlot(2), residual, rows, cols, $"data − model ({unit})", diverging: true);
         Panel(multiplot.GetPlot(3), z, rows, cols, $"z-score, reduced χ² = {chi2.ToString("0.000", CultureInfo.InvariantCulture)}", diverging: true);
         string temp = file + ".tmp";
         multiplot.SavePng(temp, 1800, 480);

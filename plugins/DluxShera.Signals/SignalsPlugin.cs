@@ -21,8 +21,8 @@ public sealed class SignalsPlugin : IDluxSheraPlugin
     /// <inheritdoc/>
     public void Register(IServiceCollection services, IConfiguration options)
     {
-        services.AddSignalRecipe<NoOptions>("generic", "loss, grad_norm, step_norm, base_lr, every IndexMap entry and its residual vs truth",
-            (_, _) => new GenericSignalRecipe());
+        services.AddSignalRecipe<GenericSignalOptions>("generic", "loss, grad_norm, step_norm, base_lr, every IndexMap entry and its residual vs truth",
+            (_, o) => new GenericSignalRecipe(o));
         services.AddSignalRecipe<NoOptions>("shera", "SHERA residuals: x/y/separation (µas), PA (arcsec), plate scale and raw fluxes (ppm), Zernikes (nm)",
             (_, _) => new SheraSignalRecipe());
     }

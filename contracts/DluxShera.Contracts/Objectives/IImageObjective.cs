@@ -18,4 +18,8 @@ public interface IImageObjective : IObjective
     /// <param name="model">Receives the model image.</param>
     /// <param name="variance">Receives the variance.</param>
     void Images(ReadOnlySpan<double> theta, Span<double> data, Span<double> model, Span<double> variance);
+
+    /// <summary>The unit of data and model (and of the residual; variance is its square), e.g. <c>photons</c>, <c>ADU</c>,
+    /// <c>e-</c>: figure labels and images.npz's metadata. Added in contract 1.2; the default keeps 1.1's "photons".</summary>
+    string ImageUnit => "photons";
 }

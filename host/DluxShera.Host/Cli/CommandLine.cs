@@ -119,7 +119,7 @@ public static class CommandLine
         var plot = new Command("plot", "Rebuild signals.npz and the figures of a run from its artifacts alone.");
         var plotRunDir = new Argument<string>("run_dir") { Description = "a run directory" };
         var formatOption = new Option<string>("--format") { Description = "png or svg", DefaultValueFactory = _ => "png" };
-        var recipeOption = new Option<string?>("--recipe") { Description = "signal recipe (default: shera for SHERA runs, else generic)" };
+        var recipeOption = new Option<string?>("--recipe") { Description = "signal recipe: a name or JSON {\"name\", \"options\"} (default: the recipe the run recorded, else shera for SHERA runs, else generic)" };
         var plotOut = new Option<string?>("--out") { Description = "write signals.npz and figures/ here instead of into the run directory (e.g. for a read-only run)" };
         plot.Arguments.Add(plotRunDir);
         plot.Options.Add(formatOption);
@@ -129,7 +129,7 @@ public static class CommandLine
         {
             using var host = BuildHost(p);
             foreach (string file in SignalProducer.Produce(host.Services.GetRequiredService<Components.ComponentCatalog>(),
-                p.GetValue(plotRunDir)!, p.GetValue(recipeOption), p.GetValue(formatOption)!, p.GetValue(plotOut)).Files)
+                p.GetValue(plotRunDir)!, SignalProducer.ParseRecipe(p.GetValue(recipeOption)), p.GetValue(formatOption)!, p.GetValue(plotOut)).Files)
             {
                 stdout.WriteLine(file);
             }

@@ -84,6 +84,11 @@ public static class StrictJsonBinder
             return Fail("an object");
         }
         if (type == typeof(JsonNode)) return node.DeepClone();
+        if (type == typeof(ComponentReference) && kind == JsonValueKind.String)
+        {
+            // A component named without options: "shera" is short for {"name": "shera"}.
+            return new ComponentReference { Name = node.GetValue<string>() };
+        }
         if (type == typeof(string)) return kind == JsonValueKind.String ? node.GetValue<string>() : Fail("a string");
         if (type == typeof(bool)) return kind is JsonValueKind.True or JsonValueKind.False ? node.GetValue<bool>() : Fail("true or false");
         if (type.IsEnum)
@@ -123,7 +128,7 @@ public static class StrictJsonBinder
         }
         if (type.IsClass && type.GetConstructor(Type.EmptyTypes) is not null)
         {
-            if (node is not JsonObject obj) return Fail("an object");
+            if (node is not JsonObject obj) return Fail(type == typeof(ComponentReference) ? "a component name or an object {\"name\", \"preset\", \"options\"}" : "an object");
             return BindObject(type, obj, path, errors, existing);
         }
         errors.Add($"{path}: options of type {type.Name} cannot be bound from JSON (a plugin defect: use plain properties).");

@@ -355,7 +355,14 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
             ["data"] = new(data, rows, cols),
             ["model"] = new(model, rows, cols),
             ["variance"] = new(variance, rows, cols),
+            [SignalProducer.ImagesMetadataEntry] = ImagesMetadata(objective.ImageUnit),
         });
+    }
+
+    private static NdArray ImagesMetadata(string unit)
+    {
+        byte[] json = System.Text.Encoding.UTF8.GetBytes(new JsonObject { ["unit"] = unit }.ToJsonString());
+        return new NdArray(json, json.Length);
     }
 
     internal static JsonNode? TruthJson(IObjective objective)

@@ -52,8 +52,9 @@ public sealed class RunSettings : IValidatableOptions
     /// <summary>After the run, render figures (figures/*.png) from the artifacts; signals.npz is written either way.</summary>
     public bool Figures { get; set; } = true;
 
-    /// <summary>The signal recipe; null chooses from the objective (shera for SHERA runs, else generic).</summary>
-    public string? Signals { get; set; }
+    /// <summary>The signal recipe: a name (<c>"shera"</c>) or <c>{"name", "options"}</c>; null chooses from the objective
+    /// (shera for SHERA runs, else generic).</summary>
+    public ComponentReference? Signals { get; set; }
 
     /// <summary>Sampling runs: the parameters (names or IndexMap blocks) of the posterior figures; null: the astrometry block, else the first six.</summary>
     public List<string>? PosteriorParameters { get; set; }

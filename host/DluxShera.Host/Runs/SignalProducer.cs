@@ -91,12 +91,12 @@ public static class SignalProducer
     /// <summary>Produces signals and figures for <paramref name="runDirectory"/>.</summary>
     /// <param name="catalog">Registered components (the recipes).</param>
     /// <param name="runDirectory">The run directory.</param>
-    /// <param name="recipe">A recipe name, or null to choose from meta.json (shera for SHERA runs, else generic).</param>
+    /// <param name="recipe">A recipe (name and options), or null for the one the run recorded (see <see cref="RecordedRecipe"/>).</param>
     /// <param name="format"><c>png</c> or <c>svg</c>.</param>
     /// <param name="outDirectory">Where signals.npz and figures/ go instead of the run directory (<c>plot --out</c>), or null.</param>
     /// <param name="renderFigures">False writes signals.npz only (experiments keep ensembles small this way).</param>
     /// <returns>The files written and the signals.</returns>
-    public static (IReadOnlyList<string> Files, SignalSet Signals) Produce(ComponentCatalog catalog, string runDirectory, string? recipe, string format, string? outDirectory = null,
+    public static (IReadOnlyList<string> Files, SignalSet Signals) Produce(ComponentCatalog catalog, string runDirectory, ComponentReference? recipe, string format, string? outDirectory = null,
         bool renderFigures = true)
     {
         if (format is not "png" and not "svg") throw new BadInputException($"--format '{format}': expected png or svg.");
@@ -105,25 +105,34 @@ public static class SignalProducer
         WritableDirectory.Require(target, outDirectory is null ? "run directory" : "--out");
         var meta = reader.LoadMeta();
         var trace = reader.LoadTrace();
-        string objective = meta["objective"]?["name"]?.GetValue<string>() ?? "";
-        string name = recipe ?? (objective.StartsWith("shera.", StringComparison.Ordinal) && catalog.Has(ComponentKinds.Signals, "shera") ? "shera" : "generic");
-        ISignalRecipe built;
+        var chosen = recipe ?? RecordedRecipe(meta, reader) ?? DefaultRecipe(catalog, meta);
+        CreatedComponent<ISignalRecipe> built;
         try
         {
-            built = catalog.Create<ISignalRecipe>(ComponentKinds.Signals, new ComponentReference { Name = name }, "recipe");
+            built = catalog.CreateWithOptions<ISignalRecipe>(ComponentKinds.Signals, chosen, "run.signals");
         }
         catch (ComponentOptionsException e)
         {
             throw new BadInputException(e.Message, e);
         }
         var decoder = DecoderOf(reader, meta);
-        var set = built.Build(new SignalContext { Trace = trace, Meta = meta, Decoder = decoder, Truth = TruthOf(meta) });
+        SignalSet set;
+        try
+        {
+            set = built.Component.Build(new SignalContext { Trace = trace, Meta = meta, Decoder = decoder, Truth = TruthOf(meta) });
+        }
+        catch (ArgumentException e)
+        {
+            throw new BadInputException($"signals:{chosen.Name}: {e.Message}", e);
+        }
+        var record = new JsonObject { ["recipe"] = chosen.Name, ["options"] = built.EffectiveOptions.DeepClone() };
 
         var arrays = new Dictionary<string, NdArray>();
         foreach (var s in set.Signals) arrays[ArrayName(s.Name)] = new NdArray(s.Values, s.Shape);
         var description = new JsonObject
         {
-            ["recipe"] = name,
+            ["recipe"] = chosen.Name,
+            ["options"] = built.EffectiveOptions.DeepClone(),
             ["signals"] = new JsonArray(set.Signals.Select(s => (JsonNode)new JsonObject
             {
                 ["name"] = ArrayName(s.Name),
@@ -142,36 +151,116 @@ public static class SignalProducer
                 ["log_y"] = p.LogY,
             }).ToArray()),
         };
-        arrays[MetadataEntry] = new NdArray(Encoding.UTF8.GetBytes(description.ToJsonString()), Encoding.UTF8.GetByteCount(description.ToJsonString()));
+        byte[] described = Encoding.UTF8.GetBytes(description.ToJsonString());
+        arrays[MetadataEntry] = new NdArray(described, described.Length);
         string signalsFile = Path.Combine(target, RunLayout.Signals);
+        var images = reader.LoadArrays(RunLayout.Images);
         var files = new List<string>();
         try
         {
             NpzFile.Save(signalsFile, arrays);
             files.Add(signalsFile);
             if (!renderFigures) return (files, set);
-            files.AddRange(FigureRenderer.RenderPanels(set, Path.Combine(target, RunLayout.Figures), format));
-            if (reader.LoadArrays(RunLayout.Images) is { } images)
+            files.AddRange(FiguresDirectory.Replace(Path.Combine(target, RunLayout.Figures), directory =>
             {
-                var data = images["data"];
-                string comparison = Path.Combine(target, RunLayout.Figures, "image_comparison.png");
-                ImageComparison.Render(data.ToDoubles(), images["model"].ToDoubles(), images["variance"].ToDoubles(), data.Shape[0], data.Shape[1],
-                    trace.Dimension, comparison);
-                files.Add(comparison);
-            }
-            files.AddRange(RenderCurvature(reader, decoder, Path.Combine(target, RunLayout.Figures)));
-            if (Sampling.PosteriorFigureInput.Load(reader, meta) is { } posterior)
-            {
-                files.AddRange(PosteriorFigures.Render(posterior, Path.Combine(target, RunLayout.Figures)));
-            }
+                var drawn = new List<string>(FigureRenderer.RenderPanels(set, directory, format));
+                if (images is not null)
+                {
+                    var data = images["data"];
+                    string comparison = Path.Combine(directory, "image_comparison.png");
+                    ImageComparison.Render(data.ToDoubles(), images["model"].ToDoubles(), images["variance"].ToDoubles(), data.Shape[0], data.Shape[1],
+                        trace.Dimension, comparison, ImageUnit(images));
+                    drawn.Add(comparison);
+                }
+                drawn.AddRange(RenderCurvature(reader, decoder, directory));
+                if (Sampling.PosteriorFigureInput.Load(reader, meta) is { } posterior) drawn.AddRange(PosteriorFigures.Render(posterior, directory));
+                return drawn;
+            }));
         }
         finally
         {
-            // Whatever was written (signals.npz even when a figure failed) is in meta's manifest and summary's flags.
-            if (outDirectory is null && files.Count > 0) RunArtifacts.RecordAddedArtifacts(reader.RunDirectory);
+            // Whatever was written (signals.npz even when a figure failed) is in meta's manifest and summary's flags,
+            // with the recipe that made it.
+            if (outDirectory is null && files.Count > 0)
+            {
+                RunArtifacts.RecordAddedArtifacts(reader.RunDirectory, new Dictionary<string, JsonNode?> { [MetaKey] = record });
+            }
         }
         return (files, set);
     }
+
+    /// <summary>A <c>--recipe</c> value: a recipe name, or a JSON object <c>{"name", "options"}</c>; null stays null.</summary>
+    /// <param name="text">The option's text.</param>
+    /// <exception cref="BadInputException">Malformed JSON or keys other than name, preset and options.</exception>
+    public static ComponentReference? ParseRecipe(string? text)
+    {
+        if (text is null) return null;
+        if (!text.TrimStart().StartsWith('{')) return new ComponentReference { Name = text };
+        try
+        {
+            return (ComponentReference)StrictJsonBinder.Bind(typeof(ComponentReference), JsonNode.Parse(text), "--recipe");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new BadInputException($"--recipe '{text}': malformed JSON ({e.Message.Split(" Path:")[0]}); expected a recipe name or {{\"name\": …, \"options\": {{…}}}}.", e);
+        }
+        catch (ComponentOptionsException e)
+        {
+            throw new BadInputException(e.Message, e);
+        }
+    }
+
+    /// <summary>meta.json's record of the recipe that made signals.npz: <c>{"recipe", "options"}</c>.</summary>
+    public const string MetaKey = "signals";
+
+    /// <summary>
+    /// The recipe a run asked for or was plotted with, so <c>plot</c> without <c>--recipe</c> redraws what the run
+    /// drew: meta.json's <c>signals</c> record, else the spec's <c>run.signals</c>, else the recipe named inside
+    /// signals.npz; null when none says.
+    /// </summary>
+    /// <param name="meta">meta.json.</param>
+    /// <param name="reader">The run (for signals.npz).</param>
+    public static ComponentReference? RecordedRecipe(JsonObject meta, FilesystemRunReader reader)
+    {
+        if (meta[MetaKey] is JsonObject record && record["recipe"]?.GetValue<string>() is { } name)
+        {
+            return new ComponentReference { Name = name, Options = record["options"] as JsonObject };
+        }
+        if (meta["run"]?["spec"]?["run"]?["signals"] is { } spec && spec is not JsonObject { Count: 0 })
+        {
+            return spec.GetValueKind() == System.Text.Json.JsonValueKind.String
+                ? new ComponentReference { Name = spec.GetValue<string>() }
+                : (ComponentReference)StrictJsonBinder.Bind(typeof(ComponentReference), spec, "meta.json: run.spec.run.signals");
+        }
+        string file = Path.Combine(reader.RunDirectory, RunLayout.Signals);
+        if (!File.Exists(file)) return null;
+        using var npz = NpzFile.Load(file).GetValueOrDefault(MetadataEntry)?.Data is byte[] bytes
+            ? System.Text.Json.JsonDocument.Parse(bytes)
+            : null;
+        return npz?.RootElement.TryGetProperty("recipe", out var recipe) == true && recipe.ValueKind == System.Text.Json.JsonValueKind.String
+            ? new ComponentReference { Name = recipe.GetString()! }
+            : null;
+    }
+
+    private static ComponentReference DefaultRecipe(ComponentCatalog catalog, JsonObject meta)
+    {
+        string objective = meta["objective"]?["name"]?.GetValue<string>() ?? "";
+        return new ComponentReference
+        {
+            Name = objective.StartsWith("shera.", StringComparison.Ordinal) && catalog.Has(ComponentKinds.Signals, "shera") ? "shera" : "generic",
+        };
+    }
+
+    // images.npz's metadata entry names the unit of data and model (IImageObjective.ImageUnit); older runs: photons.
+    private static string ImageUnit(IReadOnlyDictionary<string, NdArray> images)
+    {
+        if (images.GetValueOrDefault(ImagesMetadataEntry)?.Data is not byte[] bytes) return "photons";
+        using var doc = System.Text.Json.JsonDocument.Parse(bytes);
+        return doc.RootElement.TryGetProperty("unit", out var unit) && unit.ValueKind == System.Text.Json.JsonValueKind.String ? unit.GetString()! : "photons";
+    }
+
+    /// <summary>The metadata entry of images.npz: UTF-8 JSON <c>{"unit"}</c>.</summary>
+    public const string ImagesMetadataEntry = "_images_meta_json";
 
     /// <summary>A signal name as an .npz array name: path separators and control characters become '_'
     /// (IndexMap names are free text; the original is kept as the signal's <c>label</c>).</summary>
