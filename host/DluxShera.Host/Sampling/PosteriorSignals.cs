@@ -22,13 +22,13 @@ public static class PosteriorSignals
 
     /// <summary>Builds the posterior signals.</summary>
     /// <param name="catalog">The recipes.</param>
-    /// <param name="recipe">The recipe name, or null to choose it as <c>plot</c> does (shera for SHERA runs, else generic).</param>
+    /// <param name="recipe">The recipe (name and options), or null to choose it as <c>plot</c> does (shera for SHERA runs, else generic).</param>
     /// <param name="meta">The run's meta.json.</param>
     /// <param name="samples">samples.npz arrays.</param>
     /// <param name="artifacts">Where posterior_signals.npz goes.</param>
     /// <param name="decoder">Decodes θ-space draws to primitive values.</param>
     /// <param name="truth">The true primitive parameters, or null.</param>
-    public static JsonArray Build(ComponentCatalog catalog, string? recipe, JsonObject meta, IReadOnlyDictionary<string, NdArray> samples, IRunArtifacts artifacts,
+    public static JsonArray Build(ComponentCatalog catalog, ComponentReference? recipe, JsonObject meta, IReadOnlyDictionary<string, NdArray> samples, IRunArtifacts artifacts,
         IThetaDecoder decoder, double[]? truth)
     {
         var theta = samples["theta"];
@@ -40,8 +40,11 @@ public static class PosteriorSignals
             Dimension = d,
         };
         string objective = meta["objective"]?["name"]?.GetValue<string>() ?? "";
-        string name = recipe ?? (objective.StartsWith("shera.", StringComparison.Ordinal) && catalog.Has(ComponentKinds.Signals, "shera") ? "shera" : "generic");
-        var set = catalog.Create<ISignalRecipe>(ComponentKinds.Signals, new ComponentReference { Name = name }, "run.signals").Build(new SignalContext { Trace = trace, Meta = meta, Decoder = decoder, Truth = truth });
+        var chosen = recipe ?? new ComponentReference
+        {
+            Name = objective.StartsWith("shera.", StringComparison.Ordinal) && catalog.Has(ComponentKinds.Signals, "shera") ? "shera" : "generic",
+        };
+        var set = catalog.Create<ISignalRecipe>(ComponentKinds.Signals, chosen, "run.signals").Build(new SignalContext { Trace = trace, Meta = meta, Decoder = decoder, Truth = truth });
 
         var table = new JsonArray();
         var arrays = new Dictionary<string, NdArray>();
