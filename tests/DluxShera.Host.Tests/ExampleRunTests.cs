@@ -143,7 +143,7 @@ public class ExampleRunTests
         using var tmp = RepoPaths.Temp();
         var (r, dir) = Run(tmp, "quadratic-preconditioned.json", estimator,
             "objective.name=noisy_linear_ls", "objective.preset=null", "objective.options=null", "objective.options={\"dimension\":4,\"observations\":50}",
-            $"optimizer.options.curvature={{\"name\":\"{estimator}\"}}", $"optimizer.options.power={power}", $"optimizer.options.learning_rate={lr}",
+            "optimizer.options.curvature=null", $"optimizer.options.curvature={{\"name\":\"{estimator}\"}}", $"optimizer.options.power={power}", $"optimizer.options.learning_rate={lr}",
             "optimizer.options.num_steps=200", "optimizer.options.stopping={}");
         Assert.True(r.ExitCode == 0, r.ToString());
         var meta = RunArtifacts.LoadMeta(dir);
