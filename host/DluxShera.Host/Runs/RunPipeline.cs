@@ -43,10 +43,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
         var (objective, optimizer, store) = CreateComponents(request.SpecFile, request.Overrides, spec);
 
         var primitiveMap = objective.Component.IndexMap;
-        var primitive0 = new double[primitiveMap.Dimension];
-        objective.Component.GetInitialTheta(primitive0);
-        if (spec.Run.InitFrom is { } initFrom) primitive0 = RunThetaReader.LoadPrimitive(initFrom, spec.Run.InitCheckpoint, primitiveMap, "run.init_from");
-        StartingPoint.Check(objective.Descriptor.Key, primitiveMap, primitive0);
+        var primitive0 = RunStart.PrimitiveStart(spec, objective);
         // Engines, estimators and samplers work in z; everything recorded for people (summary, images, signals) is primitive.
         var thetaSpace = new ThetaSpaceBuilder(catalog).Build(spec.ThetaMap, objective.Component, primitive0);
         var chain = thetaSpace.Chain;
@@ -55,16 +52,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
         RunResources.Check(objective.Descriptor.Key, d, optimizer.Component.Describe(), spec.Run.Uncertainty);
         var theta0 = thetaSpace.InitialTheta;
 
-        string outputRoot = request.OutDirectory ?? spec.Run.Out;
-        string outputWhat = request.OutDirectory is null ? $"{request.SpecFile}: run.out" : "--out";
-        if (spec.Run.Experiment is { } experiment)
-        {
-            string experimentDirectory = Path.Combine(request.OutDirectory ?? spec.Run.ExperimentRoot, experiment);
-            WritableDirectory.Require(experimentDirectory, request.OutDirectory is null ? $"{request.SpecFile}: run.experiment_root" : "--out");
-            ExperimentManifest.Ensure(experimentDirectory, experiment, spec.Description, spec.Run.ExperimentSettings);
-            outputRoot = Path.Combine(experimentDirectory, "runs");
-        }
-        WritableDirectory.Require(outputRoot, outputWhat);
+        string outputRoot = RunStart.OutputRoot(spec, request);
         if (RunResources.TraceDiskWarning(d, optimizer.Component.Describe(), outputRoot) is { } diskWarning) stderr.WriteLine($"dluxshera: warning: {diskWarning}.");
         IRunWriter writer;
         try

@@ -44,26 +44,14 @@ public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins
 
         // Chains sample in the run's θ-space z (theta_map); the posterior people read is also reported in primitive values.
         var primitiveMap = objective.Component.IndexMap;
-        var primitive0 = new double[primitiveMap.Dimension];
-        objective.Component.GetInitialTheta(primitive0);
-        if (spec.Run.InitFrom is { } initFrom) primitive0 = RunThetaReader.LoadPrimitive(initFrom, spec.Run.InitCheckpoint, primitiveMap, "run.init_from");
-        StartingPoint.Check(objective.Descriptor.Key, primitiveMap, primitive0);
+        var primitive0 = RunStart.PrimitiveStart(spec, objective);
         var thetaSpace = new ThetaSpaceBuilder(catalog).Build(spec.ThetaMap, objective.Component, primitive0);
         var chain = thetaSpace.Chain;
         var indexMap = chain.ThetaIndexMap;
         int d = indexMap.Dimension;
         var theta0 = thetaSpace.InitialTheta;
 
-        string outputRoot = request.OutDirectory ?? spec.Run.Out;
-        string outputWhat = request.OutDirectory is null ? $"{request.SpecFile}: run.out" : "--out";
-        if (spec.Run.Experiment is { } experiment)
-        {
-            string experimentDirectory = Path.Combine(request.OutDirectory ?? spec.Run.ExperimentRoot, experiment);
-            WritableDirectory.Require(experimentDirectory, request.OutDirectory is null ? $"{request.SpecFile}: run.experiment_root" : "--out");
-            ExperimentManifest.Ensure(experimentDirectory, experiment, spec.Description, spec.Run.ExperimentSettings);
-            outputRoot = Path.Combine(experimentDirectory, "runs");
-        }
-        WritableDirectory.Require(outputRoot, outputWhat);
+        string outputRoot = RunStart.OutputRoot(spec, request);
         IRunWriter writer;
         try
         {
