@@ -36,17 +36,7 @@ public static class CheckGradientsCommand
     public static int Execute(ComponentCatalog catalog, string specFile, IReadOnlyList<string> overrides, CheckPoint at, ulong? seed,
         GradientCheckSettings settings, TextWriter o)
     {
-        var (spec, _) = RunSpecLoader.Load(specFile, overrides);
-        catalog.RunSeed = spec.Run.Seed;
-        IObjective objective;
-        try
-        {
-            objective = catalog.Create<IObjective>(ComponentKinds.Objective, spec.Objective, "objective");
-        }
-        catch (ComponentOptionsException e)
-        {
-            throw new BadInputException($"{specFile}: {e.Message}", e);
-        }
+        var (spec, objective) = SpecObjective.Create(catalog, specFile, overrides);
         ulong effectiveSeed = seed ?? spec.Run.Seed;
         var theta = PointFor(objective, at, effectiveSeed, specFile);
         var results = new GradientChecker(objective, theta, settings with { Seed = effectiveSeed }).RunAll();

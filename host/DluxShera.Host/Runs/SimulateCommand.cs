@@ -22,17 +22,7 @@ public static class SimulateCommand
     /// <param name="o">Output.</param>
     public static int Execute(ComponentCatalog catalog, string specFile, IReadOnlyList<string> overrides, string outDirectory, bool overwrite, TextWriter o)
     {
-        var (spec, _) = RunSpecLoader.Load(specFile, overrides);
-        catalog.RunSeed = spec.Run.Seed;
-        IObjective objective;
-        try
-        {
-            objective = catalog.Create<IObjective>(ComponentKinds.Objective, spec.Objective, "objective");
-        }
-        catch (ComponentOptionsException e)
-        {
-            throw new BadInputException($"{specFile}: {e.Message}", e);
-        }
+        var (spec, objective) = SpecObjective.Create(catalog, specFile, overrides);
         if (objective is not ISimulatingObjective simulating || !simulating.IsSimulated)
         {
             throw new BadInputException($"{specFile}: objective '{objective.Name}' does not simulate data (it must implement ISimulatingObjective with a simulated data source).");
