@@ -63,7 +63,7 @@ public class SamplingRunTests
         double[] h = [1, 10, 100];
         for (int t = 0; t < trace.Steps; t++)
         {
-            var theta = trace.ThetaAt(t);
+            var theta = trace.ThetaAt(t).ToArray();
             double expected = Math.Sqrt(Enumerable.Range(0, 3).Sum(i => h[i] * theta[i] * h[i] * theta[i]));
             Assert.Equal(expected, gradNorm[t], 1e-12 * Math.Max(expected, 1));
         }
