@@ -81,7 +81,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
             if (!chain.IsIdentity) writer.WriteArrays(ThetaMapArtifacts.FileName, chain.NpzContent());
 
             var progress = request.Quiet ? (IProgressReporter)new SilentProgress()
-                : new ConsoleProgress(stderr, inPlace: !Console.IsErrorRedirected, spec.Run.ProgressEvery);
+                : new ConsoleProgress(stderr, inPlace: ConsoleProgress.IsTerminal(stderr), spec.Run.ProgressEvery);
             var trace = new ObservedTrace(writer, d);
             var blame = new ComponentBlame([(objective.Descriptor.Key, objective.Component), (optimizer.Descriptor.Key, optimizer.Component), (store.Descriptor.Key, store.Component)],
                 optimizer.Descriptor.Key);

@@ -70,7 +70,7 @@ public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins
             writer.WriteMeta(meta);
             if (!chain.IsIdentity) writer.WriteArrays(ThetaMapArtifacts.FileName, chain.NpzContent());
 
-            var chainProgress = request.Quiet ? null : new ChainProgressDisplay(stderr, inPlace: !Console.IsErrorRedirected);
+            var chainProgress = request.Quiet ? null : new ChainProgressDisplay(stderr, inPlace: ConsoleProgress.IsTerminal(stderr));
             var collector = new SampleCollector(d, writer);
             var clock = Stopwatch.StartNew();
             var truth = new double[primitiveMap.Dimension];
