@@ -17,33 +17,15 @@ public static class JsonNumbers
     /// <param name="node">The node.</param>
     public static double ReadDouble(JsonNode? node) => node is null ? double.NaN : node.GetValue<double>();
 
-    /// <summary>Converts plain .NET values (dictionaries, lists, numbers, strings) to JSON nodes.</summary>
+    /// <summary>Converts plain .NET values (numbers, strings, dictionaries, lists, tuples, records) to JSON nodes,
+    /// keeping their structure (<see cref="ValueJson"/>).</summary>
     /// <param name="value">The value.</param>
-    public static JsonNode? ToNode(object? value) => value switch
-    {
-        null => null,
-        JsonNode n => n.DeepClone(),
-        double d => Number(d),
-        float f => Number(f),
-        bool b => JsonValue.Create(b),
-        string s => JsonValue.Create(s),
-        int i => JsonValue.Create(i),
-        long l => JsonValue.Create(l),
-        ulong u => JsonValue.Create(u),
-        Enum e => JsonValue.Create(e.ToString()),
-        IReadOnlyDictionary<string, object?> dict => ToObject(dict),
-        double[] arr => new JsonArray(arr.Select(Number).ToArray()),
-        int[] arr => new JsonArray(arr.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray()),
-        System.Collections.IEnumerable seq => new JsonArray(seq.Cast<object?>().Select(ToNode).ToArray()),
-        _ => JsonValue.Create(value.ToString()),
-    };
+    /// <param name="path">Its name, for the message when it cannot be written.</param>
+    /// <exception cref="UnserialisableValueException">The value has no faithful JSON form.</exception>
+    public static JsonNode? ToNode(object? value, string path = "value") => ValueJson.ToNode(value, path);
 
-    /// <summary>A JSON object from a dictionary.</summary>
+    /// <summary>A JSON object from a dictionary (<see cref="ValueJson.ToObject"/>).</summary>
     /// <param name="dict">The dictionary.</param>
-    public static JsonObject ToObject(IReadOnlyDictionary<string, object?> dict)
-    {
-        var obj = new JsonObject();
-        foreach (var (k, v) in dict) obj[k] = ToNode(v);
-        return obj;
-    }
+    /// <exception cref="UnserialisableValueException">An entry has no faithful JSON form; the message names its key.</exception>
+    public static JsonObject ToObject(IReadOnlyDictionary<string, object?> dict) => ValueJson.ToObject(dict);
 }

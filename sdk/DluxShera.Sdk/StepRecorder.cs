@@ -1,11 +1,11 @@
 using System.Numerics.Tensors;
-using System.Text.Json.Nodes;
 using DluxShera.Contracts;
 
 namespace DluxShera.Sdk;
 
 /// <summary>
-/// The bookkeeping every engine shares: streams trace rows, sparse gradients, diagnostics and progress,
+/// The bookkeeping every engine shares: streams trace rows, sparse gradients and progress (the host turns the
+/// rows into diag_steps.jsonl),
 /// tracks the first and best points, and assembles the result. Buffers are allocated once per run.
 /// </summary>
 public sealed class StepRecorder
@@ -52,14 +52,6 @@ public sealed class StepRecorder
         if (Rows == 0) _initialLoss = loss;
         Rows++;
         if (_context.GradientEvery > 0 && step % _context.GradientEvery == 0) _context.Trace.RecordGradient(step, gradient);
-        if (_context.DiagnosticsEvery > 0 && step % _context.DiagnosticsEvery == 0)
-        {
-            _context.Artifacts.AppendDiagnostics(new JsonObject
-            {
-                ["step"] = step, ["loss"] = Finite(loss), ["grad_norm"] = Finite(gradNorm), ["step_norm"] = Finite(stepNorm),
-                ["base_lr"] = Finite(learningRate), ["accepted"] = accepted,
-            });
-        }
         _context.Progress.Report(new ProgressUpdate(step, _plannedSteps, loss, gradNorm));
         if (loss < _bestLoss)
         {
@@ -68,8 +60,6 @@ public sealed class StepRecorder
             theta.CopyTo(_best);
         }
         return gradNorm;
-
-        static JsonNode? Finite(double v) => double.IsFinite(v) ? v : null;
     }
 
     /// <summary>A failed result for a non-finite evaluation at <paramref name="step"/>; θ_final is the last good point.</summary>

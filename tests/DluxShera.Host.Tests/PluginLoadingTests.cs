@@ -85,6 +85,21 @@ public class PluginLoadingTests
     }
 
     [Fact]
+    public void Options_in_plugins_json_reach_the_plugins_Register()
+    {
+        // A string, a number and a nested object, as a user writes them in plugins.json; the plugin echoes
+        // what it read through IConfiguration (nested keys as "limits:max_dimension").
+        using var tmp = RepoPaths.Temp();
+        string file = Dluxshera.PluginsFile(tmp.Path, $$"""    { "id": "thrower", "path": {{Dluxshera.Json(RepoPaths.TestPlugin("ThrowingPlugin"))}}, "options": { "device": "cuda:1", "threads": 6, "limits": { "max_dimension": 4096 } } }""");
+        var r = Dluxshera.Invoke("plugins", "list", "--json", "--plugins", file);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var plugin = JsonNode.Parse(r.Stdout)!["plugins"]!.AsArray().Single(p => p!["id"]!.GetValue<string>() == "test.throwing")!;
+        var component = plugin["components"]!.AsArray().Single()!;
+        Assert.Equal("objective:options_probe", component["key"]!.GetValue<string>());
+        Assert.Equal("device=cuda:1 threads=6 max_dimension=4096", component["description"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void Optional_failing_plugin_is_skipped_and_reported()
     {
         using var tmp = RepoPaths.Temp();

@@ -44,7 +44,10 @@ public sealed class OptimizationContext
     /// <summary>Record the full gradient every this many steps into <c>grads.npz</c> (0: never).</summary>
     public int GradientEvery { get; init; }
 
-    /// <summary>Append a line to <c>diag_steps.jsonl</c> every this many steps (0: never).</summary>
+    /// <summary><c>run.diagnostics_every</c> (0: never). The host itself writes a <c>diag_steps.jsonl</c> line
+    /// (step, loss, grad_norm, step_norm, base_lr, accepted) for every trace row whose step is a multiple of it,
+    /// so engines need do nothing; an engine may append lines of its own (engine-specific values) at this pace
+    /// through <see cref="IRunArtifacts.AppendDiagnostics"/>, and those should carry a <c>"source"</c> key.</summary>
     public int DiagnosticsEvery { get; init; }
 
     /// <summary>Stops the run early; the engine returns what it has with reason <c>cancelled</c>.</summary>

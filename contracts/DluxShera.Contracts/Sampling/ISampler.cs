@@ -50,11 +50,15 @@ public sealed class SamplingContext
     /// <summary>The sampler's seed (record it).</summary>
     public required ulong Seed { get; init; }
 
-    /// <summary>An initial inverse mass matrix diagonal (e.g. 1/curvature), or null for identity.</summary>
+    /// <summary>An initial inverse mass matrix diagonal (e.g. 1/curvature), or null for identity. The host leaves it
+    /// null (no run-spec key sets it): samplers take an initial metric from their own options (the shipped ones:
+    /// <c>init_mass_from</c>, through <see cref="Objective"/>, <see cref="Components"/> and <see cref="Store"/>);
+    /// it is for callers that embed a sampler outside the host.</summary>
     public double[]? InverseMassDiagonal { get; init; }
 
     /// <summary>An initial dense inverse mass matrix, D×D row-major (e.g. the inverse Fisher), or null.
-    /// Takes precedence over <see cref="InverseMassDiagonal"/> when both are given.</summary>
+    /// Takes precedence over <see cref="InverseMassDiagonal"/> when both are given. Left null by the host, like
+    /// <see cref="InverseMassDiagonal"/>.</summary>
     public double[]? InverseMassDense { get; init; }
 
     /// <summary>The loss whose negative the density is built from (for curvature-seeded mass matrices), or null.</summary>

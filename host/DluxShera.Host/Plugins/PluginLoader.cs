@@ -23,9 +23,16 @@ public sealed class PluginLoader
         typeof(ILogger),                   // Microsoft.Extensions.Logging.Abstractions
         typeof(IOptions<>),                // Microsoft.Extensions.Options
         typeof(Microsoft.Extensions.Primitives.StringValues), // Microsoft.Extensions.Primitives
+        typeof(System.Text.Json.Nodes.JsonObject), // System.Text.Json: JsonObject is in the contract (presets, options, diagnostics)
     ];
 
     private static readonly Assembly[] SharedAssemblies = SharedTypes.Select(t => t.Assembly).Distinct().ToArray();
+
+    // The contracts have their own version rule (ContractVersion); the others follow the framework's.
+    private static readonly Assembly[] SharedFrameworkAssemblies = SharedAssemblies.Where(a => a != typeof(IDluxSheraPlugin).Assembly).ToArray();
+
+    // The major version of the shared framework assemblies (System.Text.Json, Microsoft.Extensions.*).
+    private static readonly int HostMajor = typeof(System.Text.Json.Nodes.JsonObject).Assembly.GetName().Version!.Major;
     private readonly ILogger _logger;
 
     /// <summary>Creates a loader.</summary>
@@ -86,6 +93,12 @@ public sealed class PluginLoader
         if (!File.Exists(entry.Path))
         {
             throw new PluginLoadException($"{who}: assembly not found at {entry.Path}. Build the plugins (dotnet build DluxShera.sln), fix \"path\" (relative to plugins.json), or set \"required\": false.");
+        }
+        var newer = SharedAssemblyCheck.FindNewerCopies(Path.GetDirectoryName(entry.Path)!, SharedFrameworkAssemblies);
+        if (newer.Count > 0)
+        {
+            throw new PluginLoadException($"{who}: carries {string.Join("; ", newer)}. These assemblies are shared with the host (their types are part of the contract), so a newer private copy would split them. "
+                + $"Build the plugin against the host's versions (System.Text.Json and Microsoft.Extensions.* {HostMajor}.0.x; patch-newer packages are fine), and pin any dependency that brings a newer one to a release built for .NET {HostMajor}.");
         }
         Assembly assembly;
         McMaster.NETCore.Plugins.PluginLoader loader;

@@ -17,6 +17,14 @@ public sealed class ConsoleProgress : IProgressReporter
     private TimeSpan _lastDraw = TimeSpan.MinValue;
     private bool _drewInPlace;
 
+    /// <summary>
+    /// Whether progress written to <paramref name="stderr"/> lands on a terminal, so it can be redrawn in
+    /// place: only the process's own stderr, and only when that is not redirected (a writer handed in by
+    /// a caller, such as a test capturing output, always gets plain lines).
+    /// </summary>
+    /// <param name="stderr">The writer progress goes to.</param>
+    public static bool IsTerminal(TextWriter stderr) => ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
+
     /// <summary>Creates a reporter.</summary>
     /// <param name="output">Where to write (stderr).</param>
     /// <param name="inPlace">Update one line in place (a terminal).</param>

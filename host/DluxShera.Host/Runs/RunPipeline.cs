@@ -43,6 +43,9 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
             return new Sampling.SamplingRun(catalog, plugins).Execute(spec, specJson, request, stdout, stderr, interruption, problems);
         }
         var (objective, optimizer, store) = CreateComponents(problems, spec);
+        // Describe() blocks are checked before anything is written, so a plugin defect there costs no run directory.
+        ComponentDescription.Of(objective.Descriptor.Key, objective.Component.Describe());
+        var optimizerBlock = EngineBlock(optimizer);
 
         var primitiveMap = objective.Component.IndexMap;
         // Before any θ-sized allocation (the start vector is the first): a run that cannot fit is refused, not killed.
@@ -77,15 +80,14 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
         {
             var createdAt = DateTimeOffset.UtcNow;
             var git = Provenance.Git(Path.GetDirectoryName(Path.GetFullPath(request.SpecFile))!);
-            var optimizerBlock = JsonNumbers.ToObject(optimizer.Component.Describe());
-            optimizerBlock["options"] = optimizer.EffectiveOptions.DeepClone();
             var meta = BuildMeta(spec, specJson, request, writer.RunId, createdAt, git, chain, objective, "optimizer", optimizerBlock, store, plugins);
             writer.WriteMeta(meta);
             if (!chain.IsIdentity) writer.WriteArrays(ThetaMapArtifacts.FileName, chain.NpzContent());
 
             var progress = request.Quiet ? (IProgressReporter)new SilentProgress()
-                : new ConsoleProgress(stderr, inPlace: !Console.IsErrorRedirected, spec.Run.ProgressEvery);
-            var trace = new ObservedTrace(writer, d);
+                : new ConsoleProgress(stderr, inPlace: ConsoleProgress.IsTerminal(stderr), spec.Run.ProgressEvery);
+            // The host writes diag_steps.jsonl from the rows, so no engine has to (OptimizationContext.DiagnosticsEvery).
+            var trace = new ObservedTrace(new DiagnosticStepsSink(writer, writer, spec.Run.DiagnosticsEvery), d);
             var blame = new ComponentBlame([(objective.Descriptor.Key, objective.Component), (optimizer.Descriptor.Key, optimizer.Component), (store.Descriptor.Key, store.Component)],
                 optimizer.Descriptor.Key);
             var clock = Stopwatch.StartNew();
@@ -123,8 +125,16 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
                 result = null;
             }
 
-            meta["optimizer"] = JsonNumbers.ToObject(optimizer.Component.Describe());
-            ((JsonObject)meta["optimizer"]!)["options"] = optimizer.EffectiveOptions.DeepClone();
+            try
+            {
+                // Engines may describe what they learnt during the run (e.g. a step size); the block was checked at start.
+                meta["optimizer"] = EngineBlock(optimizer);
+            }
+            catch (BadInputException e)
+            {
+                crash ??= e.Message;
+                result = null;
+            }
             try
             {
                 writer.WriteMeta(meta);
@@ -198,6 +208,14 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
         }
     }
 
+    // meta.json's optimizer block: Describe() checked (ComponentDescription) plus the effective options.
+    private static JsonObject EngineBlock(CreatedComponent<IOptimizerEngine> optimizer)
+    {
+        var block = ComponentDescription.OfEngine(optimizer.Descriptor.Key, optimizer.Descriptor.Name, optimizer.Component.Describe());
+        block["options"] = optimizer.EffectiveOptions.DeepClone();
+        return block;
+    }
+
     private static double[] Decode(ThetaMapChain chain, double[] theta)
     {
         var primitive = new double[chain.PrimitiveDimension];
@@ -263,7 +281,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
     internal static JsonObject BuildMeta(RunSpec spec, JsonObject specJson, RunRequest request, string runId, DateTimeOffset createdAt, JsonObject git,
         ThetaMapChain chain, CreatedComponent<IObjective> objective, string engineKey, JsonObject engineBlock, CreatedComponent<IArtifactStore> store, PluginRegistry plugins)
     {
-        var objectiveBlock = JsonNumbers.ToObject(objective.Component.Describe());
+        var objectiveBlock = ComponentDescription.Of(objective.Descriptor.Key, objective.Component.Describe());
         objectiveBlock["component"] = objective.Descriptor.Key;
         objectiveBlock["preset"] = spec.Objective.Preset;
         objectiveBlock["options"] = objective.EffectiveOptions.DeepClone();
@@ -369,7 +387,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
             summary["loss_best"] = JsonNumbers.Number(result.BestLoss);
             summary["best_step"] = result.BestStep;
             summary["evaluations"] = result.Evaluations;
-            foreach (var (k, v) in result.Extra) summary[k] = JsonNumbers.ToNode(v);
+            foreach (var (k, v) in result.Extra) summary[k] = ExtraValue(k, v);
         }
         else
         {
@@ -384,6 +402,19 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
         }
         summary["runtime_total_s"] = Math.Round(runtime, 6);
         return summary;
+    }
+
+    // An engine's extra summary value; one without a JSON form is recorded as a note (the run's result stands).
+    internal static JsonNode? ExtraValue(string key, object? value)
+    {
+        try
+        {
+            return JsonNumbers.ToNode(value, key);
+        }
+        catch (UnserialisableValueException e)
+        {
+            return JsonValue.Create($"not recorded: {e.Reason}");
+        }
     }
 
     // Truth, start and best values per θ index (when the objective knows its truth), and optional 1σ from the Hessian.

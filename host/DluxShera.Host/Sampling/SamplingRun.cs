@@ -65,8 +65,8 @@ public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins
             writer.WriteMeta(meta);
             if (!chain.IsIdentity) writer.WriteArrays(ThetaMapArtifacts.FileName, chain.NpzContent());
 
-            var chainProgress = request.Quiet ? null : new ChainProgressDisplay(stderr, inPlace: !Console.IsErrorRedirected);
-            var collector = new SampleCollector(d, writer);
+            var chainProgress = request.Quiet ? null : new ChainProgressDisplay(stderr, inPlace: ConsoleProgress.IsTerminal(stderr));
+            var collector = new SampleCollector(d, new DiagnosticStepsSink(writer, writer, spec.Run.DiagnosticsEvery));
             var clock = Stopwatch.StartNew();
             var truth = new double[primitiveMap.Dimension];
             bool hasTruth = objective.Component is ITruthProvider provider && provider.TryGetTruth(truth);
@@ -196,7 +196,7 @@ public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins
 
     private static JsonObject SamplerBlock(CreatedComponent<ISampler> sampler)
     {
-        var block = JsonNumbers.ToObject(sampler.Component.Describe());
+        var block = ComponentDescription.OfEngine(sampler.Descriptor.Key, sampler.Descriptor.Name, sampler.Component.Describe());
         block["component"] = sampler.Descriptor.Key;
         block["options"] = sampler.EffectiveOptions.DeepClone();
         return block;
@@ -253,7 +253,7 @@ public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins
             ["num_warmup_completed"] = collector.CommonDraws(warmup: true),
             ["evaluations"] = result?.Evaluations,
         };
-        if (result is not null) foreach (var (k, v) in result.Diagnostics) summary[k] = JsonNumbers.ToNode(v);
+        if (result is not null) foreach (var (k, v) in result.Diagnostics) summary[k] = RunPipeline.ExtraValue(k, v);
         summary["runtime_total_s"] = Math.Round(runtime, 6);
         return summary;
     }
