@@ -14,6 +14,9 @@ public class PythonReaderTests
 {
     private const int KilledRows = 25;
 
+    // Whole rows a killed writer left in every channel after the headers' last rewrite: readers must count them.
+    private const int UnheaderedRows = 3;
+
     [SkippableFact]
     public void Python_reader_tests_pass_on_host_runs_and_the_host_reads_save_run()
     {
@@ -27,6 +30,12 @@ public class PythonReaderTests
                 "--set", "run.experiment=experiment", "--set", $"optimizer.options.learning_rate={lr}");
         }
         WriteKilledRun(runs);
+        var sampled = Dluxshera.Invoke("run", RepoPaths.Example("nuts-gaussian.json"), "--quiet", "--out", runs, "--plugins", RepoPaths.PluginsJson,
+            "--set", "run.id=sampled", "--set", "run.figures=false", "--set", "objective.options.dimension=3",
+            "--set", "sampler.options.num_chains=2", "--set", "sampler.options.num_warmup=200", "--set", "sampler.options.num_samples=300");
+        Assert.True(sampled.ExitCode == 0, sampled.ToString());
+        // The host's own reader recovers the killed run from the channels' data too.
+        Assert.Equal(KilledRows + UnheaderedRows, RunArtifacts.LoadTrace(Path.Combine(runs, "killed")).Steps);
 
         string python = Path.Combine(RepoPaths.Root, "contracts", "python");
         string output = tmp.Combine("out");
@@ -38,7 +47,7 @@ public class PythonReaderTests
                 ["PYTHONDONTWRITEBYTECODE"] = "1",
                 ["DLUXSHERA_TEST_RUNS"] = runs,
                 ["DLUXSHERA_TEST_OUT"] = output,
-                ["DLUXSHERA_TEST_KILLED_ROWS"] = KilledRows.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["DLUXSHERA_TEST_KILLED_ROWS"] = (KilledRows + UnheaderedRows).ToString(System.Globalization.CultureInfo.InvariantCulture),
             },
             tmp.Path);
         Assert.True(exit == 0, text);
@@ -66,7 +75,8 @@ public class PythonReaderTests
 
     /// <summary>
     /// What a SIGKILL leaves: the writer streamed θ_t = (t, −t), loss t² and flushed; the copy taken then is the run
-    /// directory a killed process leaves, plus a torn half row of θ and a loss row whose header rewrite never came.
+    /// directory a killed process leaves, plus <see cref="UnheaderedRows"/> whole rows in every channel whose header
+    /// rewrite never came, a torn half row of θ and one more loss row.
     /// </summary>
     private static void WriteKilledRun(string runs)
     {
@@ -86,6 +96,13 @@ public class PythonReaderTests
             ((FilesystemRunWriter)writer).Flush();
             string killed = Path.Combine(runs, "killed");
             CopyDirectory(writer.RunDirectory, killed);
+            for (int t = KilledRows; t < KilledRows + UnheaderedRows; t++)
+            {
+                AppendBytes(killed, "loss", BitConverter.GetBytes((double)t * t));
+                AppendBytes(killed, "theta", [.. BitConverter.GetBytes((double)t), .. BitConverter.GetBytes((double)-t)]);
+                foreach (string channel in new[] { "grad_norm", "step_norm", "base_lr" }) AppendBytes(killed, channel, BitConverter.GetBytes(0.0));
+                AppendBytes(killed, "accepted", [1]);
+            }
             using (var theta = new FileStream(Path.Combine(killed, RunLayout.PartialTraceDirectory, "theta.npy"), FileMode.Append))
             {
                 theta.Write(new byte[8]);
@@ -96,6 +113,12 @@ public class PythonReaderTests
             }
         }
         Directory.Delete(live, recursive: true);
+    }
+
+    private static void AppendBytes(string runDirectory, string channel, byte[] bytes)
+    {
+        using var stream = new FileStream(Path.Combine(runDirectory, RunLayout.PartialTraceDirectory, channel + ".npy"), FileMode.Append);
+        stream.Write(bytes);
     }
 
     private static void CopyDirectory(string from, string to)

@@ -2,7 +2,10 @@
 
 The .NET test suite (tests/DluxShera.Host.Tests/PythonReaderTests.cs) prepares, under DLUXSHERA_TEST_RUNS:
   complete/      `dluxshera run docs/examples/rosenbrock-adam.json` (300 steps, diagnostics_every = 50, figures)
-  killed/        a run whose writer streamed rows and was never completed, with half a row torn off theta
+  killed/        a run whose writer streamed rows and was never completed: the channel headers count the rows of
+                 the last flush, the data holds 3 more whole rows in every channel (written after the last header
+                 rewrite), then half a row torn off theta and one loss row more
+  sampled/       `dluxshera run` of NUTS on a 3-D standard normal (2 chains, 200 warm-up, 300 draws)
   experiment/    an experiment of two runs (adam with learning rates 0.02 and 0.01)
 and checks what these tests write under DLUXSHERA_TEST_OUT (save_run) with the host's `inspect`.
 Truths are independent of the host: the Rosenbrock function, its standard start and its minimum.
@@ -108,11 +111,12 @@ class CompleteRun(unittest.TestCase):
 class KilledRun(unittest.TestCase):
     run_dir = RUNS / "killed"
 
-    def test_partial_trace_gives_the_flushed_rows(self):
+    def test_partial_trace_gives_the_rows_all_channel_data_agrees_on_not_the_headers(self):
         trace = dr.load_trace(self.run_dir)
         self.assertTrue(trace.partial)
         self.assertEqual(trace.steps, KILLED_ROWS)
-        # The writer streamed θ_t = (t, −t) and loss_t = t²: every recovered row is whole.
+        # The writer streamed θ_t = (t, −t) and loss_t = t²: every recovered row is whole, including the rows
+        # written after the headers' last rewrite (a header-based reader would stop 3 rows short).
         t = np.arange(KILLED_ROWS, dtype=float)
         np.testing.assert_array_equal(trace.theta, np.stack([t, -t], axis=1))
         np.testing.assert_array_equal(trace.loss, t * t)
@@ -122,6 +126,44 @@ class KilledRun(unittest.TestCase):
         self.assertEqual(run.status, "failed")
         self.assertTrue(run.trace.partial)
         self.assertIsNone(run.checkpoint_best)
+
+
+@needs_runs
+class SamplingRun(unittest.TestCase):
+    run_dir = RUNS / "sampled"
+
+    def test_samples_are_draws_of_the_standard_normal_with_stan_statistics(self):
+        samples = dr.load_samples(self.run_dir)
+        self.assertFalse(samples.warmup)
+        self.assertEqual(samples.theta.shape, (2, 300, 3))
+        self.assertEqual((samples.chains, samples.draws, samples.dim), (2, 300, 3))
+        # loss = ½‖x‖², so log p = −½‖x‖² exactly, draw by draw.
+        np.testing.assert_allclose(samples["log_prob"], -0.5 * (samples.theta ** 2).sum(axis=2), rtol=1e-12, atol=1e-15)
+        for name in ("step_size", "tree_depth", "n_leapfrog", "diverging", "energy", "accept_stat"):
+            self.assertEqual(samples[name].shape, (2, 300), name)
+        self.assertEqual(samples["diverging"].dtype, np.bool_)
+        self.assertTrue((samples["n_leapfrog"] >= 1).all())
+        # N(0, I): 600 draws of an efficient sampler put the mean within ~0.3 of 0 and the variance near 1.
+        pooled = samples.flat()
+        self.assertEqual(pooled.shape, (600, 3))
+        self.assertTrue((np.abs(pooled.mean(axis=0)) < 0.3).all(), pooled.mean(axis=0))
+        self.assertTrue(((pooled.var(axis=0) > 0.6) & (pooled.var(axis=0) < 1.5)).all(), pooled.var(axis=0))
+        np.testing.assert_array_equal(samples.parameter("x"), samples.theta)
+
+    def test_warmup_and_load_run(self):
+        warmup = dr.load_samples(self.run_dir, warmup=True)
+        self.assertTrue(warmup.warmup)
+        self.assertEqual(warmup.theta.shape, (2, 200, 3))
+        run = dr.load_run(self.run_dir)
+        self.assertEqual(run.samples.theta.shape, (2, 300, 3))
+        self.assertEqual(run.warmup.draws, 200)
+        self.assertIn("adaptation.npz", run.arrays)
+        self.assertNotIn("samples.npz", run.arrays)
+        self.assertIn("draws=300", repr(run))
+
+    def test_an_optimisation_run_has_no_samples(self):
+        self.assertIsNone(dr.load_samples(RUNS / "complete"))
+        self.assertIsNone(dr.load_run(RUNS / "complete").samples)
 
 
 @needs_runs

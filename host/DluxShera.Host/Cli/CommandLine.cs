@@ -94,25 +94,27 @@ public static class CommandLine
         }));
         root.Subcommands.Add(simulate);
 
-        var checkGradients = new Command("check-gradients", "Check the spec's objective: gradient vs finite differences, JVP/VJP adjoint, residual and per-observation sums, HVPs. Exit 1 when any check disagrees.");
+        var checkGradients = new Command("check-gradients", "Check the objective the spec's run optimises (through its theta_map): gradient vs finite differences, JVP/VJP adjoint, residual and per-observation sums, HVPs. Exit 1 when any check disagrees.");
         var checkSpec = new Argument<string>("spec") { Description = "the run spec whose objective to check" };
         var checkAt = new Option<Diagnostics.CheckPoint>("--at") { Description = "where: initial (θ₀), truth, or random (θ₀ moved by a seeded 5 %)", DefaultValueFactory = _ => Diagnostics.CheckPoint.Initial };
         var checkSeed = new Option<ulong?>("--seed") { Description = "seed of the random point and directions (default: run.seed)" };
         var checkSet = new Option<string[]>("--set") { Description = "override a spec value: key.path=value (repeatable)" };
         var checkRtol = new Option<double>("--rtol") { Description = "relative tolerance of derivative comparisons", DefaultValueFactory = _ => 1e-6 };
         var checkMaxObservations = new Option<int>("--max-observations") { Description = "sum all per-observation terms up to this many (else check a sample)", DefaultValueFactory = _ => 512 };
+        var checkPrimitive = new Option<bool>("--primitive") { Description = "check the bare objective in primitive θ, ignoring the spec's theta_map (default: the objective the run optimises, through theta_map)" };
         checkGradients.Arguments.Add(checkSpec);
         checkGradients.Options.Add(checkAt);
         checkGradients.Options.Add(checkSeed);
         checkGradients.Options.Add(checkSet);
         checkGradients.Options.Add(checkRtol);
         checkGradients.Options.Add(checkMaxObservations);
+        checkGradients.Options.Add(checkPrimitive);
         checkGradients.SetAction(p => Guarded(stderr, () =>
         {
             using var host = BuildHost(p);
             var settings = new Diagnostics.GradientCheckSettings { Rtol = p.GetValue(checkRtol), MaxObservations = p.GetValue(checkMaxObservations) };
             return Diagnostics.CheckGradientsCommand.Execute(host.Services.GetRequiredService<Components.ComponentCatalog>(), p.GetValue(checkSpec)!,
-                p.GetValue(checkSet) ?? [], p.GetValue(checkAt), p.GetValue(checkSeed), settings, stdout);
+                p.GetValue(checkSet) ?? [], p.GetValue(checkAt), p.GetValue(checkSeed), settings, stdout, p.GetValue(checkPrimitive));
         }));
         root.Subcommands.Add(checkGradients);
 

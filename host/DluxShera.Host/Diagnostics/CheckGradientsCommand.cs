@@ -2,6 +2,7 @@ using System.Globalization;
 using DluxShera.Contracts;
 using DluxShera.Host.Components;
 using DluxShera.Host.Runs;
+using DluxShera.Host.Theta;
 
 namespace DluxShera.Host.Diagnostics;
 
@@ -19,9 +20,12 @@ public enum CheckPoint
 }
 
 /// <summary>
-/// <c>dluxshera check-gradients &lt;spec&gt; [--at initial|truth|random] [--seed N]</c>: builds the spec's
-/// objective, runs <see cref="GradientChecker"/> at the chosen θ and prints one table per capability.
-/// Exit 0 when every check agrees within tolerance, 1 when any does not (the worst are named), 2 for bad input.
+/// <c>dluxshera check-gradients &lt;spec&gt; [--at initial|truth|random] [--seed N] [--primitive]</c>: builds the
+/// objective the spec's run would optimise, that is the objective composed with the spec's <c>theta_map</c> (built
+/// exactly as <c>run</c> builds it, at the run's start), runs <see cref="GradientChecker"/> at the chosen point
+/// encoded into that θ-space, and prints one table per capability. <c>--primitive</c> checks the bare objective in
+/// primitive θ instead. Exit 0 when every check agrees within tolerance, 1 when any does not (the worst are named),
+/// 2 for bad input.
 /// </summary>
 public static class CheckGradientsCommand
 {
@@ -33,27 +37,50 @@ public static class CheckGradientsCommand
     /// <param name="seed">Seed of the random point and directions (default: the spec's run.seed).</param>
     /// <param name="settings">Tolerances and sizes (its seed is replaced).</param>
     /// <param name="o">Output.</param>
+    /// <param name="primitive">Check the bare objective in primitive θ, ignoring the spec's theta_map.</param>
     public static int Execute(ComponentCatalog catalog, string specFile, IReadOnlyList<string> overrides, CheckPoint at, ulong? seed,
-        GradientCheckSettings settings, TextWriter o)
+        GradientCheckSettings settings, TextWriter o, bool primitive = false)
     {
         var (spec, objective) = SpecObjective.Create(catalog, specFile, overrides);
         ulong effectiveSeed = seed ?? spec.Run.Seed;
-        var theta = PointFor(objective, at, effectiveSeed, specFile);
-        var results = new GradientChecker(objective, theta, settings with { Seed = effectiveSeed }).RunAll();
-        o.WriteLine($"check-gradients: objective {objective.Name}, D = {theta.Length}, at {at.ToString().ToLowerInvariant()} θ, seed {effectiveSeed}, rtol {Format(settings.Rtol)} (derivatives) / {Format(settings.IdentityRtol)} (identities)");
+        var start = RunStart.PrimitiveStart(spec, $"{ComponentKinds.Objective}:{spec.Objective.Name}", objective);
+        var point = PointFor(objective, start, at, effectiveSeed, specFile);
+        string where = $"at {at.ToString().ToLowerInvariant()} θ";
+        GradientChecker checker;
+        if (primitive || spec.ThetaMap.Name == "identity")
+        {
+            checker = new GradientChecker(objective, point, settings with { Seed = effectiveSeed });
+            string ignored = primitive && spec.ThetaMap.Name != "identity" ? $" (the spec's theta_map '{spec.ThetaMap.Name}' is not applied: --primitive)" : "";
+            o.WriteLine($"check-gradients: objective {objective.Name} in primitive θ{ignored}, D = {point.Length}, {where}, seed {effectiveSeed}, rtol {Format(settings.Rtol)} (derivatives) / {Format(settings.IdentityRtol)} (identities)");
+        }
+        else
+        {
+            // The map is built where the run would build it (its start), then the chosen point is encoded into z.
+            var space = new ThetaSpaceBuilder(catalog).Build(spec.ThetaMap, objective, start);
+            var z = new double[space.Chain.ThetaDimension];
+            space.Chain.ToTheta(point, z);
+            if (!z.All(double.IsFinite))
+            {
+                throw new BadInputException($"{specFile}: --at {at.ToString().ToLowerInvariant()}: the point is outside the domain of theta_map '{spec.ThetaMap.Name}' (it encodes to a non-finite z); use another --at, or --primitive.");
+            }
+            var extra = objective is IExtraLossTerms terms && space.Objective is not IExtraLossTerms ? new MappedExtraLossTerms(space.Objective, space.Chain, terms) : null;
+            checker = new GradientChecker(space.Objective, z, settings with { Seed = effectiveSeed }, extra);
+            o.WriteLine($"check-gradients: objective {objective.Name} through theta_map {space.Chain.Id} (what 'run' optimises: z-space '{space.Chain.ThetaSpace}', D = {z.Length}; primitive D = {point.Length}; --primitive checks the bare objective), {where}, seed {effectiveSeed}, rtol {Format(settings.Rtol)} (derivatives) / {Format(settings.IdentityRtol)} (identities)");
+        }
+        var results = checker.RunAll();
         Print(results, o);
         return Summarise(results, o);
     }
 
-    /// <summary>θ at which to check.</summary>
+    /// <summary>The primitive θ at which to check.</summary>
     /// <param name="objective">The objective.</param>
+    /// <param name="start">The run's primitive start (θ₀, or run.init_from's checkpoint).</param>
     /// <param name="at">Where.</param>
     /// <param name="seed">Seed of the random point.</param>
     /// <param name="specFile">For messages.</param>
-    public static double[] PointFor(IObjective objective, CheckPoint at, ulong seed, string specFile)
+    public static double[] PointFor(IObjective objective, double[] start, CheckPoint at, ulong seed, string specFile)
     {
-        var theta = new double[objective.IndexMap.Dimension];
-        objective.GetInitialTheta(theta);
+        var theta = (double[])start.Clone();
         switch (at)
         {
             case CheckPoint.Truth:

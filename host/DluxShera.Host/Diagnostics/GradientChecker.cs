@@ -16,6 +16,7 @@ public sealed class GradientChecker
     private static readonly double RelativeStep = Math.Pow(MachineEpsilon, 0.2);
 
     private readonly IObjective _objective;
+    private readonly IExtraLossTerms? _extraTerms;
     private readonly double[] _theta;
     private readonly GradientCheckSettings _settings;
     private readonly string[] _names;
@@ -26,9 +27,12 @@ public sealed class GradientChecker
     /// <param name="objective">The objective.</param>
     /// <param name="theta">θ (length D).</param>
     /// <param name="settings">Tolerances, sizes and the seed.</param>
-    public GradientChecker(IObjective objective, ReadOnlySpan<double> theta, GradientCheckSettings settings)
+    /// <param name="extraTerms">The objective's extra loss terms when it does not declare them itself (a θ-mapped
+    /// objective, whose primitive objective does: <see cref="MappedExtraLossTerms"/>); default: the objective's own.</param>
+    public GradientChecker(IObjective objective, ReadOnlySpan<double> theta, GradientCheckSettings settings, IExtraLossTerms? extraTerms = null)
     {
         _objective = objective;
+        _extraTerms = extraTerms ?? objective as IExtraLossTerms;
         _theta = theta.ToArray();
         _settings = settings;
         _d = _theta.Length;
@@ -179,7 +183,7 @@ public sealed class GradientChecker
         var g = new double[_d];
         double loss = _objective.Evaluate(_theta, g);
         var extraGradient = new double[_d];
-        double extra = _objective is IExtraLossTerms terms ? terms.ExtraLoss(_theta, extraGradient) : 0.0;
+        double extra = _extraTerms?.ExtraLoss(_theta, extraGradient) ?? 0.0;
         if (double.IsNaN(extra))
         {
             yield return CheckResult.Skip("residual_split", "½Σwr² + extra = loss", "the objective declares its residuals an approximation of the loss (ExtraLoss is NaN)");
@@ -194,7 +198,7 @@ public sealed class GradientChecker
         }
         double sumScale = Math.Abs(loss) + Math.Abs(half) + Math.Abs(extra);
         yield return new CheckResult("residual_split", "loss", loss, half + extra, Math.Abs(loss - half - extra), _settings.IdentityRtol * Math.Max(sumScale, 1e-300),
-            _objective is IExtraLossTerms ? "½Σwr² + declared extra terms" : "½Σwr² (no extra terms declared)");
+            _extraTerms is not null ? "½Σwr² + declared extra terms" : "½Σwr² (no extra terms declared)");
         var jtwr = new double[_d];
         objective.VectorJacobianProduct(_theta, wr, jtwr);
         for (int i = 0; i < _d; i++) jtwr[i] += extraGradient[i];
@@ -208,7 +212,7 @@ public sealed class GradientChecker
     {
         int m = objective.ObservationCount;
         var extraGradient = new double[_d];
-        double extra = _objective is IExtraLossTerms terms ? terms.ExtraLoss(_theta, extraGradient) : 0.0;
+        double extra = _extraTerms?.ExtraLoss(_theta, extraGradient) ?? 0.0;
         if (double.IsNaN(extra))
         {
             yield return CheckResult.Skip("observations", "Σ termᵢ + extra = loss", "the objective declares its terms an approximation of the loss (ExtraLoss is NaN)");

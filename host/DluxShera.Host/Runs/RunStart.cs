@@ -11,13 +11,19 @@ public static class RunStart
     /// <summary>The primitive starting point: the objective's θ₀, or <c>run.init_from</c>'s checkpoint decoded from its θ-space; checked finite.</summary>
     /// <param name="spec">The run spec.</param>
     /// <param name="objective">The objective.</param>
-    public static double[] PrimitiveStart(RunSpec spec, CreatedComponent<IObjective> objective)
+    public static double[] PrimitiveStart(RunSpec spec, CreatedComponent<IObjective> objective) => PrimitiveStart(spec, objective.Descriptor.Key, objective.Component);
+
+    /// <summary>The primitive starting point of <paramref name="objective"/> (registered as <paramref name="objectiveKey"/>, for messages).</summary>
+    /// <param name="spec">The run spec.</param>
+    /// <param name="objectiveKey">E.g. <c>objective:shera</c>.</param>
+    /// <param name="objective">The objective.</param>
+    public static double[] PrimitiveStart(RunSpec spec, string objectiveKey, IObjective objective)
     {
-        var primitiveMap = objective.Component.IndexMap;
+        var primitiveMap = objective.IndexMap;
         var primitive0 = new double[primitiveMap.Dimension];
-        objective.Component.GetInitialTheta(primitive0);
+        objective.GetInitialTheta(primitive0);
         if (spec.Run.InitFrom is { } initFrom) primitive0 = RunThetaReader.LoadPrimitive(initFrom, spec.Run.InitCheckpoint, primitiveMap, "run.init_from");
-        StartingPoint.Check(objective.Descriptor.Key, primitiveMap, primitive0);
+        StartingPoint.Check(objectiveKey, primitiveMap, primitive0);
         return primitive0;
     }
 

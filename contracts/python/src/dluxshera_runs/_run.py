@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Optional
 import numpy as np
 
 from . import _files as F
+from ._samples import Samples, load_samples
 from ._signals import SignalSet, load_signals
 from ._trace import Trace, load_trace
 
@@ -93,7 +94,11 @@ class Run:
     signals: Optional[SignalSet] = None
     diag_steps: List[Dict[str, Any]] = field(default_factory=list)
     arrays: Dict[str, Dict[str, np.ndarray]] = field(default_factory=dict)
-    """The other .npz files by name: ``run.arrays["fisher.npz"]["hessian"]``."""
+    """The other .npz files by name: ``run.arrays["fisher.npz"]["hessian"]``, ``run.arrays["adaptation.npz"]``."""
+    samples: Optional[Samples] = None
+    """A sampling run's draws (samples.npz), None for an optimisation run."""
+    warmup: Optional[Samples] = None
+    """A sampling run's warm-up iterations (warmup.npz), None for an optimisation run."""
 
     @property
     def run_id(self) -> str:
@@ -104,21 +109,23 @@ class Run:
         return self.summary.get("status")
 
     def __repr__(self) -> str:
-        return f"<Run {self.run_id} status={self.status} T={self.trace.steps} D={self.trace.dim}>"
+        draws = f" chains={self.samples.chains} draws={self.samples.draws}" if self.samples is not None else ""
+        return f"<Run {self.run_id} status={self.status} T={self.trace.steps} D={self.trace.dim}{draws}>"
 
 
 _OPTIONAL_NPZ = (F.GRADS, F.PRECOND, F.CURVATURE, F.IMAGES, F.FISHER)
 
 
 def load_run(run_dir: F.PathLike) -> Run:
-    """Loads meta, summary, trace (or the partial trace of a killed run), checkpoints, signals, diag steps and
-    the other .npz artifacts present."""
+    """Loads meta, summary, trace (or the partial trace of a killed run), checkpoints, signals, diag steps, a
+    sampling run's samples and warm-up draws, and the other .npz artifacts present."""
     path = F.run_path(run_dir)
     arrays = {name: a for name in _OPTIONAL_NPZ if (a := load_arrays(path, name)) is not None}
     extra = sorted(p.name for p in path.glob("*.npz") if p.name not in arrays and p.name not in
-                   (F.TRACE, F.CHECKPOINT_BEST, F.CHECKPOINT_FINAL, F.SIGNALS))
+                   (F.TRACE, F.CHECKPOINT_BEST, F.CHECKPOINT_FINAL, F.SIGNALS, F.SAMPLES, F.WARMUP))
     for name in extra:
         arrays[name] = F.load_npz(path / name)
     return Run(path=path, meta=load_meta(path), summary=load_summary(path), trace=load_trace(path),
                checkpoint_best=load_checkpoint(path, "best"), checkpoint_final=load_checkpoint(path, "final"),
-               signals=load_signals(path), diag_steps=load_diag_steps(path), arrays=arrays)
+               signals=load_signals(path), diag_steps=load_diag_steps(path), arrays=arrays,
+               samples=load_samples(path), warmup=load_samples(path, warmup=True))

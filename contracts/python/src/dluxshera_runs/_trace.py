@@ -80,8 +80,9 @@ def index_map_of(meta: Mapping) -> List[IndexEntry]:
 
 
 def read_growing_npy(path: Path) -> np.ndarray:
-    """A .npy the host appends to (header rewritten about once a second): the rows both the header and the
-    bytes on disk agree on, so a file caught between a data write and its header rewrite still loads."""
+    """A .npy the host appends to: the whole rows its bytes on disk hold. The header gives the dtype and the row
+    shape only; its row count is rewritten about once a second and a killed writer leaves it behind the data,
+    so the data decides (a torn last row is dropped), as the host's own reader does."""
     with open(path, "rb") as f:
         try:
             version = np.lib.format.read_magic(f)
@@ -95,7 +96,7 @@ def read_growing_npy(path: Path) -> np.ndarray:
         row_shape = tuple(shape[1:])
         row_bytes = dtype.itemsize * int(np.prod(row_shape, dtype=np.int64))
         size = path.stat().st_size - offset
-        rows = min(int(shape[0]), size // row_bytes if row_bytes else int(shape[0]))
+        rows = size // row_bytes if row_bytes else int(shape[0])
         data = np.fromfile(f, dtype=dtype, count=rows * (row_bytes // dtype.itemsize))
     return data.reshape((rows,) + row_shape)
 
@@ -103,7 +104,7 @@ def read_growing_npy(path: Path) -> np.ndarray:
 def _load_partial(directory: Path) -> Dict[str, np.ndarray]:
     arrays = {name: read_growing_npy(directory / f"{name}.npy") for name in F.TRACE_CHANNELS
               if (directory / f"{name}.npy").is_file()}
-    # Channels are flushed together but not atomically: keep the rows every channel has.
+    # Channels are written together but not atomically: keep the rows every channel's data holds.
     rows = min((a.shape[0] for a in arrays.values()), default=0)
     return {name: a[:rows] for name, a in arrays.items()}
 
