@@ -184,6 +184,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
             {
                 try
                 {
+                    DerivedValues.Record(writer.RunDirectory, chain, objective.Component);
                     var (_, signals) = SignalProducer.Produce(catalog, writer.RunDirectory, spec.Run.Signals, "png", renderFigures: spec.Run.Figures);
                     if (!request.Quiet) finalSignals = signals;
                 }
@@ -302,6 +303,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
                 ["primitive_index_map"] = IndexMapJson(chain.PrimitiveIndexMap),
                 ["theta_map"] = chain.IsIdentity ? null : chain.Document.DeepClone(),
                 ["truth"] = TruthJson(objective.Component),
+                ["derived_truth"] = DerivedValues.TruthJson(objective.Component),
                 ["init_from"] = spec.Run.InitFrom is { } from ? Path.GetFullPath(from) : null,
             },
             ["objective"] = objectiveBlock,

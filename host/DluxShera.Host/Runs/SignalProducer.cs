@@ -40,12 +40,14 @@ public static class SignalProducer
         }
     }
 
-    // The decoder z → primitive values, rebuilt from meta.json and theta_map.npz alone (identity for primitive runs).
-    private static ThetaDecoder DecoderOf(FilesystemRunReader reader, JsonObject meta)
+    // The decoder z → primitive values, rebuilt from meta.json and theta_map.npz alone (identity for primitive runs), with
+    // the objective's derived quantities the run recorded for its trace rows (derived.npz).
+    private static ThetaDecoder DecoderOf(FilesystemRunReader reader, JsonObject meta, TraceData trace)
     {
         try
         {
-            return new ThetaDecoder(ThetaMapArtifacts.Load(meta, reader.LoadArrays(ThetaMapArtifacts.FileName), reader.RunDirectory));
+            var chain = ThetaMapArtifacts.Load(meta, reader.LoadArrays(ThetaMapArtifacts.FileName), reader.RunDirectory);
+            return new ThetaDecoder(chain, DerivedValues.Load(reader, chain, trace));
         }
         catch (ThetaMapException e)
         {
@@ -120,7 +122,7 @@ public static class SignalProducer
         {
             throw new BadInputException(e.Message, e);
         }
-        var decoder = DecoderOf(reader, meta);
+        var decoder = DecoderOf(reader, meta, trace);
         SignalSet set;
         try
         {

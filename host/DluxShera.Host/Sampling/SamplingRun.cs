@@ -71,7 +71,8 @@ public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins
             var truth = new double[primitiveMap.Dimension];
             bool hasTruth = objective.Component is ITruthProvider provider && provider.TryGetTruth(truth);
             var finish = new RunFinisher(writer, meta, sampler, collector, createdAt, git, chain, hasTruth ? truth : null,
-                (m, samples) => PosteriorSignals.Build(catalog, spec.Run.Signals, m, samples, writer, new ThetaDecoder(chain), hasTruth ? truth : null));
+                (m, samples) => PosteriorSignals.Build(catalog, spec.Run.Signals, m, samples, writer,
+                    new ThetaDecoder(chain, objective.Component as IThetaDecoder), hasTruth ? truth : null));
             interruption?.SetStopNow((why, code) =>
             {
                 // A second signal: the chains are still running; save the draws so far and end the process.
@@ -113,6 +114,7 @@ public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins
             {
                 try
                 {
+                    DerivedValues.Record(writer.RunDirectory, chain, objective.Component);
                     SignalProducer.Produce(catalog, writer.RunDirectory, spec.Run.Signals, "png");
                 }
                 catch (Exception e) when (e is BadInputException or ArtifactException or IOException or InvalidOperationException or ArgumentException)
