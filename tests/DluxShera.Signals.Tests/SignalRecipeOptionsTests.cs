@@ -46,6 +46,7 @@ public class SignalRecipeOptionsTests
     {
         var set = new GenericSignalRecipe().Build(ThreeEntries());
         Assert.Equal("arcsec", Get(set, "a").Unit);
+        Assert.Equal("loss", Get(set, "loss").Unit);
         Assert.Equal("", Get(set, "b").Unit);        // "(nm)" is not at the end
         Assert.Equal("", Get(set, "c").Unit);
         Assert.Equal(new[] { 2.0, 3, 4, 20, 30, 40 }, Get(set, "b").Values);
