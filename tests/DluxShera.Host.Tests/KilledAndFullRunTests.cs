@@ -88,6 +88,46 @@ public class KilledAndFullRunTests
         Assert.False(File.Exists(otherHost));
     }
 
+    [Fact]
+    public void Figure_temporaries_and_staging_directories_of_a_killed_plot_are_removed_when_the_run_is_opened()
+    {
+        using var tmp = RepoPaths.Temp();
+        var r = Dluxshera.Invoke("run", RepoPaths.Example("rosenbrock-gd.json"), "--out", tmp.Path, "--plugins", RepoPaths.PluginsJson,
+            "--set", "run.id=r", "--set", "optimizer.options.num_steps=20", "--quiet");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        string dir = tmp.Combine("r");
+        using var dead = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
+        dead.WaitForExit();
+        string owner = $"{dead.Id}@{Environment.MachineName}";
+
+        // The names our writers use, as a process killed while drawing leaves them.
+        string figureTemp = null!, staging = null!;
+        Assert.Throws<IOException>(() => DluxShera.Figures.FigureFile.Save(Path.Combine(dir, "figures", "x.png"), temp =>
+        {
+            figureTemp = temp;
+            File.WriteAllText(temp, "half a figure");
+            throw new IOException("killed while drawing");
+        }));
+        Assert.False(File.Exists(figureTemp), "a failed save removes its temporary");
+        DluxShera.Host.Runs.FiguresDirectory.Replace(tmp.Combine("elsewhere", "figures"), s => { staging = s; return []; });
+        string Orphaned(string name) => name.Replace(StaleTemporaries.Owner, owner);
+        string[] orphans =
+        [
+            Path.Combine(dir, "figures", Orphaned(Path.GetFileName(figureTemp))),
+            Path.Combine(dir, Orphaned(Path.GetFileName(staging))),
+            Path.Combine(dir, Orphaned(Path.GetFileName(staging)).Replace(".new.", ".old.")),
+        ];
+        File.WriteAllText(orphans[0], "half a figure");
+        foreach (string d in orphans[1..]) File.WriteAllText(Path.Combine(Directory.CreateDirectory(d).FullName, "panel_00_loss.png"), "x");
+        string live = Path.Combine(dir, "figures", Path.GetFileName(figureTemp));
+        File.WriteAllText(live, "being drawn by this process");
+
+        var inspect = Dluxshera.Invoke("inspect", dir);
+        Assert.True(inspect.ExitCode == 0, inspect.ToString());
+        Assert.All(orphans, o => Assert.False(File.Exists(o) || Directory.Exists(o), $"{o} should have been removed"));
+        Assert.True(File.Exists(live));
+    }
+
     [SkippableFact]
     public void A_full_disk_fails_the_run_with_the_io_cause_and_keeps_the_streamed_rows_loadable()
     {

@@ -27,6 +27,31 @@ public static class BenchTiming
         return times[repeat / 2];
     }
 
+    /// <summary>
+    /// As <see cref="Median"/>, and also the median CPU time of the process over each call (all threads): on a machine
+    /// shared with other work, wall time measures the share of the cores this process got as much as its own cost.
+    /// </summary>
+    /// <param name="repeat">Timed repetitions.</param>
+    /// <param name="action">The work.</param>
+    public static (double Wall, double Cpu) MedianWallAndCpu(int repeat, Action action)
+    {
+        var cpu = new double[repeat];
+        int call = -1;
+        var process = Process.GetCurrentProcess();
+        double wall = Median(repeat, () =>
+        {
+            process.Refresh();
+            var start = process.TotalProcessorTime;
+            action();
+            process.Refresh();
+            // the warm-up calls come first and are overwritten; the last `repeat` calls are the timed ones
+            call++;
+            cpu[call % repeat] = (process.TotalProcessorTime - start).TotalSeconds;
+        });
+        Array.Sort(cpu);
+        return (wall, cpu[repeat / 2]);
+    }
+
     /// <summary>Finds python3 with numpy (Debian's first), or null.</summary>
     public static string? PythonWithNumpy()
     {

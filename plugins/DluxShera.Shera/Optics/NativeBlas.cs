@@ -48,4 +48,10 @@ public static unsafe class NativeBlas
             Dgemm(RowMajor, NoTrans, NoTrans, m, n, k, 1.0, xi, k, yr, n, 1.0, ci, n);
         }
     }
+
+    /// <summary>Real row-major C (m×n) = A (m×k)·B (k×n) with one dgemm. Requires <see cref="Available"/>.</summary>
+    public static void MultiplyReal(double[] a, double[] b, double[] c, int m, int k, int n)
+    {
+        fixed (double* pa = a, pb = b, pc = c) Dgemm(RowMajor, NoTrans, NoTrans, m, n, k, 1.0, pa, k, pb, n, 0.0, pc, n);
+    }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Numerics;
 using System.Runtime.InteropServices;
 
 namespace DluxShera.Shera.Optics;
@@ -16,7 +17,11 @@ public static unsafe class NativeFft
     private static readonly delegate* unmanaged<int, int, double*, double*, int, uint, IntPtr> PlanDft2D;
     private static readonly delegate* unmanaged<IntPtr, void> Execute;
     private static readonly delegate* unmanaged<nuint, double*> Malloc;
+    private static readonly delegate* unmanaged<int, int*, int, Complex*, int*, int, int, Complex*, int*, int, int, int, uint, IntPtr> PlanMany;
+    private static readonly delegate* unmanaged<IntPtr, Complex*, Complex*, void> ExecuteDft;
+    private static readonly delegate* unmanaged<double*, int> AlignmentOf;
     private static readonly ConcurrentDictionary<(int N, bool Inverse), Plan> Plans = new();
+    private static readonly ConcurrentDictionary<ManyKey, IntPtr> ManyPlans = new();
     private static readonly object PlanningLock = new();
 
     private sealed class Plan(IntPtr handle, double* buffer)
@@ -34,8 +39,14 @@ public static unsafe class NativeFft
             if (NativeLibrary.TryLoad(name, out var lib)
                 && NativeLibrary.TryGetExport(lib, "fftw_plan_dft_2d", out var plan)
                 && NativeLibrary.TryGetExport(lib, "fftw_execute", out var execute)
-                && NativeLibrary.TryGetExport(lib, "fftw_malloc", out var malloc))
+                && NativeLibrary.TryGetExport(lib, "fftw_malloc", out var malloc)
+                && NativeLibrary.TryGetExport(lib, "fftw_plan_many_dft", out var planMany)
+                && NativeLibrary.TryGetExport(lib, "fftw_execute_dft", out var executeDft)
+                && NativeLibrary.TryGetExport(lib, "fftw_alignment_of", out var alignmentOf))
             {
+                PlanMany = (delegate* unmanaged<int, int*, int, Complex*, int*, int, int, Complex*, int*, int, int, int, uint, IntPtr>)planMany;
+                ExecuteDft = (delegate* unmanaged<IntPtr, Complex*, Complex*, void>)executeDft;
+                AlignmentOf = (delegate* unmanaged<double*, int>)alignmentOf;
                 PlanDft2D = (delegate* unmanaged<int, int, double*, double*, int, uint, IntPtr>)plan;
                 Execute = (delegate* unmanaged<IntPtr, void>)execute;
                 Malloc = (delegate* unmanaged<nuint, double*>)malloc;
@@ -82,5 +93,39 @@ public static unsafe class NativeFft
                 m.Im[i] = b[2 * i + 1] * scale;
             }
         }
+    }
+
+    private readonly record struct ManyKey(int N, int Count, int Stride, int Distance, bool Inverse, int Alignment);
+
+    /// <summary>
+    /// In place, <paramref name="count"/> unnormalised 1-D transforms of length <paramref name="n"/> on interleaved
+    /// complex data: vector j starts at <c>data + j·distance</c>, its elements <paramref name="stride"/> apart (rows:
+    /// stride 1, distance n; columns: stride n, distance 1). Plans are made once per shape and alignment and executed on
+    /// new arrays, which FFTW allows from any number of threads at once. Requires <see cref="Available"/>.
+    /// </summary>
+    /// <param name="data">The first element of the first vector.</param>
+    /// <param name="n">Transform length.</param>
+    /// <param name="count">Number of vectors.</param>
+    /// <param name="stride">Elements between consecutive entries of one vector.</param>
+    /// <param name="distance">Elements between the starts of consecutive vectors.</param>
+    /// <param name="inverse">e^{+i…} (unnormalised) instead of e^{−i…}.</param>
+    public static void TransformMany(Complex* data, int n, int count, int stride, int distance, bool inverse)
+    {
+        var key = new ManyKey(n, count, stride, distance, inverse, AlignmentOf((double*)data));
+        if (!ManyPlans.TryGetValue(key, out var plan))
+        {
+            lock (PlanningLock) // FFTW's planner is not thread-safe
+            {
+                if (!ManyPlans.TryGetValue(key, out plan))
+                {
+                    // FFTW_ESTIMATE neither reads nor writes the arrays, so planning on the caller's data is safe.
+                    int length = n;
+                    plan = PlanMany(1, &length, count, data, null, stride, distance, data, null, stride, distance, inverse ? Backward : Forward, Estimate);
+                    if (plan == IntPtr.Zero) throw new InvalidOperationException($"FFTW could not plan {count} transforms of length {n}.");
+                    ManyPlans[key] = plan;
+                }
+            }
+        }
+        ExecuteDft(plan, data, data);
     }
 }

@@ -25,12 +25,9 @@ public sealed class OpticalModel : IImageModel
     private readonly double[] _wavelengths;
     private readonly double[] _weights;
     private readonly Field[,] _fields;      // [star, wavelength]
-    private readonly ComplexMatrix[] _a;    // per wavelength: A[q,k] = exp(−i2π x_k θ_q / λ)
-    private readonly ComplexMatrix[] _aT;
-    private readonly ComplexMatrix[] _aH;
-    private readonly ComplexMatrix[] _aConj;
-    private readonly ComplexMatrix[] _aPrime;  // ∂A/∂dθ
-    private readonly ComplexMatrix[] _aPrimeT;
+    private readonly CentredDftMatrix[] _a;      // per wavelength: A[q,k] = exp(−i2π x_k θ_q / λ)
+    private readonly CentredDftMatrix[] _aPrime; // ∂A/∂dθ
+    private readonly FoldScratch _fold = new();
     private readonly double[] _opd;
     private readonly double[] _oversampled;
     private readonly double[] _pupilScratch;      // ∂L/∂OPD or δOPD, N²
@@ -79,20 +76,12 @@ public sealed class OpticalModel : IImageModel
         {
             for (int l = 0; l < _wavelengths.Length; l++) _fields[s, l] = new Field(_n, _q, config.Planes == 3);
         }
-        _a = new ComplexMatrix[_wavelengths.Length];
-        _aT = new ComplexMatrix[_wavelengths.Length];
-        _aH = new ComplexMatrix[_wavelengths.Length];
-        _aConj = new ComplexMatrix[_wavelengths.Length];
-        _aPrime = new ComplexMatrix[_wavelengths.Length];
-        _aPrimeT = new ComplexMatrix[_wavelengths.Length];
+        _a = new CentredDftMatrix[_wavelengths.Length];
+        _aPrime = new CentredDftMatrix[_wavelengths.Length];
         for (int l = 0; l < _wavelengths.Length; l++)
         {
-            _aPrime[l] = new ComplexMatrix(_q, _n);
-            _aPrimeT[l] = new ComplexMatrix(_n, _q);
-            _a[l] = new ComplexMatrix(_q, _n);
-            _aT[l] = new ComplexMatrix(_n, _q);
-            _aH[l] = new ComplexMatrix(_n, _q);
-            _aConj[l] = new ComplexMatrix(_q, _n);
+            _a[l] = new CentredDftMatrix(_q, _n);
+            _aPrime[l] = new CentredDftMatrix(_q, _n);
         }
         _opd = new double[_n * _n];
         _oversampled = new double[_q * _q];
@@ -179,7 +168,7 @@ public sealed class OpticalModel : IImageModel
                 double sum = TensorPrimitives.Dot(f.Psf, _oversampled) * _weights[l];
                 if (s == 0) dFa += sum;
                 else dFb += sum;
-                dDTheta += BackPropagate(f, s, l, flux * _weights[l], dPhi, dSecondary);
+                dDTheta += BackPropagate(f, s, l, flux * _weights[l], dPhi);
                 double k = 2 * Math.PI / _wavelengths[l];
                 TensorPrimitives.MultiplyAdd(dPhi, k, dOpd, dOpd);
                 double gx = 0, gy = 0;
@@ -198,6 +187,7 @@ public sealed class OpticalModel : IImageModel
                 dAlpha[2 * s + 1] += k * gy;
             }
         }
+        _m2?.TakeZernikeGradient(dSecondary);
 
         // Chain rule from (α_A, α_B, F_A, F_B, dθ, OPD) to the canonical parameters.
         return ParameterChain.Gradient(p, dAlpha, dFa, dFb, dDTheta, _zernikes.Select(z => TensorPrimitives.Dot(z, dOpd) * 1e-9).ToArray(), dSecondary, _os);
@@ -257,20 +247,20 @@ public sealed class OpticalModel : IImageModel
             _m2.Tangent(star, l, dE, dSecondary, f.TangentPupil);
             dPupil = f.TangentPupil;
         }
-        ComplexMatrix.Multiply(dPupil, _aT[l], f.WorkNq);
+        _a[l].MultiplyRight(dPupil, f.WorkNq, transpose: true, conjugate: false, _fold);
         if (dDTheta != 0)
         {
-            ComplexMatrix.Multiply(PupilOf(f), _aPrimeT[l], f.GradW);
+            _aPrime[l].MultiplyRight(PupilOf(f), f.GradW, transpose: true, conjugate: false, _fold);
             TensorPrimitives.MultiplyAdd(f.GradW.Re, dDTheta, f.WorkNq.Re, f.WorkNq.Re);
             TensorPrimitives.MultiplyAdd(f.GradW.Im, dDTheta, f.WorkNq.Im, f.WorkNq.Im);
         }
-        ComplexMatrix.Multiply(_a[l], f.WorkNq, f.Work);
+        _a[l].MultiplyLeft(f.WorkNq, f.Work, transpose: false, conjugate: false, _fold);
         double s = Scale(l);
         TensorPrimitives.Multiply(f.Work.Re, s, f.Work.Re);
         TensorPrimitives.Multiply(f.Work.Im, s, f.Work.Im);
         if (dDTheta != 0)
         {
-            ComplexMatrix.Multiply(_aPrime[l], f.W, f.GradOut);
+            _aPrime[l].MultiplyLeft(f.W, f.GradOut, transpose: false, conjugate: false, _fold);
             TensorPrimitives.MultiplyAdd(f.GradOut.Re, s * dDTheta, f.Work.Re, f.Work.Re);
             TensorPrimitives.MultiplyAdd(f.GradOut.Im, s * dDTheta, f.Work.Im, f.Work.Im);
             TensorPrimitives.MultiplyAdd(f.Out.Re, dDTheta / _dTheta, f.Work.Re, f.Work.Re);
@@ -281,37 +271,23 @@ public sealed class OpticalModel : IImageModel
         TensorPrimitives.Multiply(dPsf, 2.0, dPsf);
     }
 
-    // A[q,k] = exp(−i2π x_k θ_q/λ) with θ_q = (q − (Q−1)/2)·dθ, and the transposes the passes need.
+    // A[q,k] = exp(−i2π x_k θ_q/λ) with θ_q = (q − (Q−1)/2)·dθ, and ∂A/∂dθ; x and θ are symmetric about 0 (exactly, in
+    // floating point), so cos is even and sin odd in both indices and only the top-left quarter is computed.
     private void BuildTransform(int l)
     {
         double lambda = _wavelengths[l];
-        var a = _a[l];
         double c = (_q - 1) / 2.0;
-        for (int q = 0; q < _q; q++)
+        for (int q = 0; q < (_q + 1) / 2; q++)
         {
             double theta = (q - c) * _dTheta;
-            for (int k = 0; k < _n; k++)
+            for (int k = 0; k < (_n + 1) / 2; k++)
             {
                 double phase = -2 * Math.PI * _coords[k] * theta / lambda;
-                a.Re[q * _n + k] = Math.Cos(phase);
-                a.Im[q * _n + k] = Math.Sin(phase);
-            }
-        }
-        for (int q = 0; q < _q; q++)
-        {
-            for (int k = 0; k < _n; k++)
-            {
-                double re = a.Re[q * _n + k], im = a.Im[q * _n + k];
-                _aT[l].Re[k * _q + q] = re;
-                _aT[l].Im[k * _q + q] = im;
-                _aH[l].Re[k * _q + q] = re;
-                _aH[l].Im[k * _q + q] = -im;
-                _aConj[l].Re[q * _n + k] = re;
-                _aConj[l].Im[q * _n + k] = -im;
+                double re = Math.Cos(phase), im = Math.Sin(phase);
+                _a[l].Set(q, k, re, im);
                 // ∂A/∂dθ = i·(−2π x_k u_q/λ)·A
                 double factor = -2 * Math.PI * _coords[k] * (q - c) / lambda;
-                _aPrime[l].Re[q * _n + k] = _aPrimeT[l].Re[k * _q + q] = -factor * im;
-                _aPrime[l].Im[q * _n + k] = _aPrimeT[l].Im[k * _q + q] = factor * re;
+                _aPrime[l].Set(q, k, -factor * im, factor * re);
             }
         }
     }
@@ -341,8 +317,8 @@ public sealed class OpticalModel : IImageModel
             }
         }
         _m2?.Forward(star, l, f.E, f.Pupil);
-        ComplexMatrix.Multiply(PupilOf(f), _aT[l], f.W);
-        ComplexMatrix.Multiply(_a[l], f.W, f.Out);
+        _a[l].MultiplyRight(PupilOf(f), f.W, transpose: true, conjugate: false, _fold);
+        _a[l].MultiplyLeft(f.W, f.Out, transpose: false, conjugate: false, _fold);
         double s = Scale(l);
         TensorPrimitives.Multiply(f.Out.Re, s, f.Out.Re);
         TensorPrimitives.Multiply(f.Out.Im, s, f.Out.Im);
@@ -352,7 +328,7 @@ public sealed class OpticalModel : IImageModel
 
     // Reverse of Propagate. Writes ∂L/∂φ into dPhi and returns ∂L/∂dθ (this field's share).
     // Convention: for a complex z, G_z = ∂L/∂Re z + i ∂L/∂Im z; a complex-linear map z' = M z has G_z = Mᴴ G_z'.
-    private double BackPropagate(Field f, int star, int l, double fluxWeight, double[] dPhi, double[] dSecondary)
+    private double BackPropagate(Field f, int star, int l, double fluxWeight, double[] dPhi)
     {
         // PSF = |Out|² ⇒ G_Out = 2·(∂L/∂PSF)·Out, with ∂L/∂PSF = F·w·G_oversampled.
         for (int i = 0; i < f.Psf.Length; i++)
@@ -363,14 +339,14 @@ public sealed class OpticalModel : IImageModel
         }
         double s = Scale(l);
         // Out = s·A·W ⇒ G_W = s·Aᴴ·G_Out; W = Pupil·Aᵀ ⇒ G_Pupil = G_W·conj(A).
-        ComplexMatrix.Multiply(_aH[l], f.GradOut, f.GradW);
+        _a[l].MultiplyLeft(f.GradOut, f.GradW, transpose: true, conjugate: true, _fold);
         TensorPrimitives.Multiply(f.GradW.Re, s, f.GradW.Re);
         TensorPrimitives.Multiply(f.GradW.Im, s, f.GradW.Im);
-        ComplexMatrix.Multiply(f.GradW, _aConj[l], f.GradE);
+        _a[l].MultiplyRight(f.GradW, f.GradE, transpose: false, conjugate: true, _fold);
         var gradM1 = f.GradE;
         if (_m2 is not null)
         {
-            _m2.Backward(star, l, f.GradE, f.M1Gradient, dSecondary);
+            _m2.Backward(star, l, f.GradE, f.M1Gradient);
             gradM1 = f.M1Gradient;
         }
         // E = c·T·exp(iφ) ⇒ ∂L/∂φ = Re(conj(G_E)·iE) = Im(G_E·conj(E)).
@@ -382,9 +358,9 @@ public sealed class OpticalModel : IImageModel
         // dθ enters through s = dx·dθ/λ and through A on both sides:
         // ∂Out/∂dθ = Out/dθ + s·A'·W + s·A·(Pupil·A'ᵀ), A'[q,k] = (−i2π x_k u_q/λ)·A[q,k], u_q = θ_q/dθ.
         double dTheta = RealInner(f.GradOut, f.Out) / _dTheta;
-        ComplexMatrix.Multiply(_aPrime[l], f.W, f.Work);
+        _aPrime[l].MultiplyLeft(f.W, f.Work, transpose: false, conjugate: false, _fold);
         dTheta += s * RealInner(f.GradOut, f.Work);
-        ComplexMatrix.Multiply(PupilOf(f), _aPrimeT[l], f.WorkNq);
+        _aPrime[l].MultiplyRight(PupilOf(f), f.WorkNq, transpose: true, conjugate: false, _fold);
         dTheta += RealInner(f.GradW, f.WorkNq);
         return dTheta;
     }

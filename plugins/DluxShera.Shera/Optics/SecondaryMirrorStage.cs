@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace DluxShera.Shera.Optics;
@@ -9,7 +10,13 @@ namespace DluxShera.Shera.Optics;
 /// the secondary Zernikes), renormalise to unit power, propagate by −z, crop back to N×N. With its reverse
 /// and tangent passes, for exact gradients. M = 1/(1 − d/f1), z = d·M.
 /// </summary>
-public sealed class SecondaryMirrorStage
+/// <remarks>
+/// Cost at production size is the Fresnel steps on the padded grid: they run axis by axis and skip the rows and
+/// columns that are zero on entry or cropped away (<see cref="SeparableFresnel"/>); M2's transmission·e^{ikψ} is
+/// computed once per wavelength and evaluation, not per star and pass; element-wise passes touch only the rows M2's
+/// disk crosses. Per (star, wavelength) the forward pass keeps only the field after M2 and its norm.
+/// </remarks>
+public sealed unsafe class SecondaryMirrorStage
 {
     private readonly int _n;
     private readonly int _size;
@@ -17,19 +24,23 @@ public sealed class SecondaryMirrorStage
     private readonly double[] _transmission;
     private readonly double[][] _zernikes;
     private readonly double[] _opd;
-    private readonly double[][] _kernelRe; // per wavelength: exp(−iπλz(fx² + fy²))
-    private readonly double[][] _kernelIm;
+    private readonly double[] _tangentOpd;       // δOPD of the current tangent direction (m)
+    private double[]? _tangentCoefficients;      // the direction _tangentOpd was computed for
+    private readonly Complex[][] _kernel;        // per wavelength, the 1-D kernel exp(−iπλz f_j²)
+    private readonly Complex[][] _mirror;        // per wavelength, T·exp(ikψ) for the current aberrations
     private readonly double[] _wavelengths;
+    private readonly int _diskStart;             // rows [start, end) are the only ones M2's disk crosses
+    private readonly int _diskEnd;
+    private readonly SeparableFresnel _fresnel;
     private readonly State[,] _states;
-    private readonly double[] _scratch; // ∂L/∂ψ or δOPD on the padded grid
+    private readonly double[] _phaseGradient;    // Σ over passes of k·1e-9·∂L/∂ψ, contracted by TakeZernikeGradient
+    private readonly double[] _rowSums;
 
     private sealed class State(int size)
     {
-        public readonly ComplexMatrix AtM2 = new(size, size);       // field arriving at M2
-        public readonly ComplexMatrix AfterM2 = new(size, size);    // after M2, before renormalisation
-        public readonly ComplexMatrix Normalised = new(size, size);
+        public readonly NativeComplexBuffer AfterM2 = new(size * size); // field after M2, before renormalisation
         public double Norm;
-        public readonly ComplexMatrix Work = new(size, size);
+        public readonly NativeComplexBuffer Work = new(size * size);
     }
 
     /// <summary>Builds the stage.</summary>
@@ -53,42 +64,50 @@ public sealed class SecondaryMirrorStage
         // would decentre it by half a pupil pixel (≈0.8 mas per star and ≈6 µas of separation for flight).
         double c = _offset + (_n - 1) / 2.0;
         AxisPixel = c;
+        _diskStart = _size;
+        _diskEnd = 0;
         for (int row = 0; row < _size; row++)
         {
             for (int col = 0; col < _size; col++)
             {
                 double x = (col - c) * dx, y = (row - c) * dx;
-                _transmission[row * _size + col] = x * x + y * y <= m2Diameter * m2Diameter / 4 ? 1 : 0;
-            }
-        }
-        SecondaryNoll = config.SecondaryNoll;
-        _zernikes = config.SecondaryNoll.Select(j => Zernike.OnGrid(j, _size, dx, m2Diameter / 2, c)).ToArray();
-        _opd = new double[_size * _size];
-        _wavelengths = wavelengths;
-        _kernelRe = new double[wavelengths.Length][];
-        _kernelIm = new double[wavelengths.Length][];
-        for (int l = 0; l < wavelengths.Length; l++)
-        {
-            _kernelRe[l] = new double[_size * _size];
-            _kernelIm[l] = new double[_size * _size];
-            for (int row = 0; row < _size; row++)
-            {
-                double fy = Frequency(row, _size, dx);
-                for (int col = 0; col < _size; col++)
+                bool inside = x * x + y * y <= m2Diameter * m2Diameter / 4;
+                _transmission[row * _size + col] = inside ? 1 : 0;
+                if (inside)
                 {
-                    double fx = Frequency(col, _size, dx);
-                    double phase = -Math.PI * wavelengths[l] * Distance * (fx * fx + fy * fy);
-                    _kernelRe[l][row * _size + col] = Math.Cos(phase);
-                    _kernelIm[l][row * _size + col] = Math.Sin(phase);
+                    _diskStart = Math.Min(_diskStart, row);
+                    _diskEnd = Math.Max(_diskEnd, row + 1);
                 }
             }
         }
-        _scratch = new double[_size * _size];
+        if (_diskEnd <= _diskStart) (_diskStart, _diskEnd) = (0, 0);
+        SecondaryNoll = config.SecondaryNoll;
+        _zernikes = config.SecondaryNoll.Select(j => Zernike.OnGrid(j, _size, dx, m2Diameter / 2, c)).ToArray();
+        _opd = new double[_size * _size];
+        _tangentOpd = new double[_size * _size];
+        _phaseGradient = new double[_size * _size];
+        _rowSums = new double[_size];
+        _wavelengths = wavelengths;
+        _kernel = new Complex[wavelengths.Length][];
+        _mirror = new Complex[wavelengths.Length][];
+        for (int l = 0; l < wavelengths.Length; l++)
+        {
+            _kernel[l] = new Complex[_size];
+            for (int j = 0; j < _size; j++)
+            {
+                double f = Frequency(j, _size, dx);
+                double phase = -Math.PI * wavelengths[l] * Distance * f * f;
+                _kernel[l][j] = new Complex(Math.Cos(phase), Math.Sin(phase));
+            }
+            _mirror[l] = new Complex[_size * _size];
+        }
+        _fresnel = new SeparableFresnel(_size, _offset, _n, _kernel);
         _states = new State[2, wavelengths.Length];
         for (int s = 0; s < 2; s++)
         {
             for (int l = 0; l < wavelengths.Length; l++) _states[s, l] = new State(_size);
         }
+        SetAberrations(new double[_zernikes.Length]);
     }
 
     /// <summary>Pupil magnification M.</summary>
@@ -127,14 +146,8 @@ public sealed class SecondaryMirrorStage
     public ComplexMatrix PropagationMatrix(int l)
     {
         int size = _size;
-        var kernelRe = new double[size];
-        var kernelIm = new double[size];
-        for (int j = 0; j < size; j++)
-        {
-            // the 1-D factor of row j, column 0: exp(−iπλz fj²) = K[j, 0]/exp(−iπλz f0²) with f0 = 0
-            kernelRe[j] = _kernelRe[l][j * size];
-            kernelIm[j] = _kernelIm[l][j * size];
-        }
+        var kernelRe = _kernel[l].Select(k => k.Real).ToArray();
+        var kernelIm = _kernel[l].Select(k => k.Imaginary).ToArray();
         var g = new double[2 * size];
         for (int d = 0; d < size; d++)
         {
@@ -164,140 +177,228 @@ public sealed class SecondaryMirrorStage
 
     private static double Frequency(int k, int n, double dx) => (k < (n + 1) / 2 ? k : k - n) / (n * dx);
 
-    /// <summary>Sets the M2 OPD from the secondary Zernike coefficients (nm) for the next passes.</summary>
+    /// <summary>
+    /// Sets the M2 OPD from the secondary Zernike coefficients (nm) for the next passes, and M2's complex
+    /// transmission T·exp(ikψ) per wavelength.
+    /// </summary>
     /// <param name="coefficientsNm">Coefficients per configured Noll index.</param>
     public void SetAberrations(double[] coefficientsNm)
     {
         Array.Clear(_opd);
         for (int k = 0; k < _zernikes.Length; k++) TensorPrimitives.MultiplyAdd(_zernikes[k], coefficientsNm[k] * 1e-9, _opd, _opd);
+        for (int l = 0; l < _wavelengths.Length; l++)
+        {
+            double k = 2 * Math.PI / _wavelengths[l];
+            var mirror = _mirror[l];
+            ForDiskRows((start, end) =>
+            {
+                for (int i = start; i < end; i++)
+                {
+                    double t = _transmission[i], psi = k * _opd[i];
+                    mirror[i] = t == 0 ? Complex.Zero : new Complex(t * Math.Cos(psi), t * Math.Sin(psi));
+                }
+            });
+        }
     }
 
     /// <summary>Forward: <paramref name="output"/> (N×N) from the M1 field <paramref name="input"/> for star s, wavelength l.</summary>
     public void Forward(int s, int l, ComplexMatrix input, ComplexMatrix output)
     {
         var st = _states[s, l];
-        Pad(input, st.AtM2);
-        Fresnel(st.AtM2, l, conjugate: false);
-        double k = 2 * Math.PI / _wavelengths[l];
-        for (int i = 0; i < _transmission.Length; i++)
+        Complex* w = st.Work.Pointer, after = st.AfterM2.Pointer;
+        Pad(input, w);
+        _fresnel.FromBlock(w, l, conjugate: false, _diskStart, _diskEnd);
+        var mirror = _mirror[l];
+        // F2 = F·T·e^{iψ}; g = F2/‖F2‖
+        ForDiskRows((start, end) =>
         {
-            double t = _transmission[i];
-            double psi = k * _opd[i];
-            double c = t * Math.Cos(psi), sn = t * Math.Sin(psi);
-            double re = st.AtM2.Re[i], im = st.AtM2.Im[i];
-            st.AfterM2.Re[i] = re * c - im * sn;
-            st.AfterM2.Im[i] = re * sn + im * c;
-        }
-        st.Norm = Math.Sqrt(TensorPrimitives.SumOfSquares(st.AfterM2.Re) + TensorPrimitives.SumOfSquares(st.AfterM2.Im));
-        TensorPrimitives.Divide(st.AfterM2.Re, st.Norm, st.Normalised.Re);
-        TensorPrimitives.Divide(st.AfterM2.Im, st.Norm, st.Normalised.Im);
-        st.Normalised.Re.CopyTo(st.Work.Re, 0);
-        st.Normalised.Im.CopyTo(st.Work.Im, 0);
-        Fresnel(st.Work, l, conjugate: true);
-        Crop(st.Work, output);
+            double sum = 0;
+            for (int i = start; i < end; i++)
+            {
+                var f2 = w[i] * mirror[i];
+                after[i] = f2;
+                sum += f2.Real * f2.Real + f2.Imaginary * f2.Imaginary;
+            }
+            _rowSums[start / _size] = sum;
+        });
+        st.Norm = Math.Sqrt(SumDiskRows());
+        double norm = st.Norm;
+        ForDiskRows((start, end) =>
+        {
+            for (int i = start; i < end; i++) w[i] = new Complex(after[i].Real / norm, after[i].Imaginary / norm);
+        });
+        ClearOutsideDisk(w);
+        _fresnel.ToBlock(w, l, conjugate: true, _diskStart, _diskEnd);
+        Crop(w, output);
     }
 
     /// <summary>
-    /// Reverse: from ∂L/∂output (N×N) writes ∂L/∂input into <paramref name="inputGradient"/> and adds ∂L/∂ψ·k·Z
-    /// contractions to <paramref name="zernikeGradientNm"/> (per secondary Zernike, per nm).
+    /// Reverse: from ∂L/∂output (N×N) writes ∂L/∂input into <paramref name="inputGradient"/>, and keeps this pass's
+    /// ∂L/∂ψ for <see cref="TakeZernikeGradient"/>.
     /// </summary>
-    public void Backward(int s, int l, ComplexMatrix outputGradient, ComplexMatrix inputGradient, double[] zernikeGradientNm)
+    public void Backward(int s, int l, ComplexMatrix outputGradient, ComplexMatrix inputGradient)
     {
         var st = _states[s, l];
-        var g = st.Work;
+        Complex* g = st.Work.Pointer, after = st.AfterM2.Pointer;
         Pad(outputGradient, g);
-        Fresnel(g, l, conjugate: false); // adjoint of the −z step
-        // g = f/‖f‖ ⇒ G_f = (G_g − g·Re⟨g, G_g⟩)/‖f‖
-        double proj = TensorPrimitives.Dot(st.Normalised.Re, g.Re) + TensorPrimitives.Dot(st.Normalised.Im, g.Im);
-        TensorPrimitives.MultiplyAdd(st.Normalised.Re, -proj, g.Re, g.Re);
-        TensorPrimitives.MultiplyAdd(st.Normalised.Im, -proj, g.Im, g.Im);
-        TensorPrimitives.Divide(g.Re, st.Norm, g.Re);
-        TensorPrimitives.Divide(g.Im, st.Norm, g.Im);
+        _fresnel.FromBlock(g, l, conjugate: false, _diskStart, _diskEnd); // adjoint of the −z step
+        double norm = st.Norm;
+        // g = f/‖f‖ ⇒ G_f = (G_g − g·Re⟨g, G_g⟩)/‖f‖, with g = F2/‖F2‖
+        ForDiskRows((start, end) =>
+        {
+            double sum = 0;
+            for (int i = start; i < end; i++) sum += after[i].Real * g[i].Real + after[i].Imaginary * g[i].Imaginary;
+            _rowSums[start / _size] = sum;
+        });
+        double proj = SumDiskRows() / norm;
         // F2 = F·T·e^{iψ} ⇒ ∂L/∂ψ = Im(G_F2·conj(F2)), G_F = G_F2·T·e^{−iψ}
         double k = 2 * Math.PI / _wavelengths[l];
-        var dPsi = _scratch;
-        for (int i = 0; i < _transmission.Length; i++)
+        var mirror = _mirror[l];
+        ForDiskRows((start, end) =>
         {
-            double gr = g.Re[i], gi = g.Im[i];
-            dPsi[i] = gi * st.AfterM2.Re[i] - gr * st.AfterM2.Im[i];
-            double t = _transmission[i], psi = k * _opd[i];
-            double c = t * Math.Cos(psi), sn = t * Math.Sin(psi);
-            g.Re[i] = gr * c + gi * sn;
-            g.Im[i] = gi * c - gr * sn;
-        }
-        for (int z = 0; z < _zernikes.Length; z++) zernikeGradientNm[z] += k * 1e-9 * TensorPrimitives.Dot(dPsi, _zernikes[z]);
-        Fresnel(g, l, conjugate: true); // adjoint of the +z step
+            for (int i = start; i < end; i++)
+            {
+                double gr = (g[i].Real - after[i].Real / norm * proj) / norm;
+                double gi = (g[i].Imaginary - after[i].Imaginary / norm * proj) / norm;
+                _phaseGradient[i] += k * 1e-9 * (gi * after[i].Real - gr * after[i].Imaginary);
+                g[i] = new Complex(gr, gi) * Complex.Conjugate(mirror[i]);
+            }
+        });
+        ClearOutsideDisk(g);
+        _fresnel.ToBlock(g, l, conjugate: true, _diskStart, _diskEnd); // adjoint of the +z step
         Crop(g, inputGradient);
+    }
+
+    /// <summary>
+    /// Adds ∂L/∂(secondary Zernike coefficients, per nm) of every <see cref="Backward"/> pass since the last call to
+    /// <paramref name="zernikeGradientNm"/>, and starts over.
+    /// </summary>
+    /// <param name="zernikeGradientNm">Per secondary Zernike.</param>
+    public void TakeZernikeGradient(double[] zernikeGradientNm)
+    {
+        int start = _diskStart * _size, length = (_diskEnd - _diskStart) * _size;
+        var dPsi = _phaseGradient.AsSpan(start, length);
+        for (int z = 0; z < _zernikes.Length; z++) zernikeGradientNm[z] += TensorPrimitives.Dot(dPsi, _zernikes[z].AsSpan(start, length));
+        dPsi.Clear();
     }
 
     /// <summary>Tangent: δoutput from δinput and a change of the secondary Zernikes (nm).</summary>
     public void Tangent(int s, int l, ComplexMatrix inputTangent, double[] zernikeTangentNm, ComplexMatrix outputTangent)
     {
         var st = _states[s, l];
-        var d = st.Work;
+        Complex* d = st.Work.Pointer, after = st.AfterM2.Pointer;
         Pad(inputTangent, d);
-        Fresnel(d, l, conjugate: false);
-        double k = 2 * Math.PI / _wavelengths[l];
-        var dOpd = _scratch;
-        Array.Clear(dOpd);
-        for (int z = 0; z < _zernikes.Length; z++) TensorPrimitives.MultiplyAdd(_zernikes[z], zernikeTangentNm[z] * 1e-9, dOpd, dOpd);
-        for (int i = 0; i < _transmission.Length; i++)
+        _fresnel.FromBlock(d, l, conjugate: false, _diskStart, _diskEnd);
+        var dOpd = TangentOpd(zernikeTangentNm);
+        double k = 2 * Math.PI / _wavelengths[l], norm = st.Norm;
+        var mirror = _mirror[l];
+        // δF2 = δF·M2 + i·δψ·F2
+        ForDiskRows((start, end) =>
         {
-            double t = _transmission[i], psi = k * _opd[i];
-            double c = t * Math.Cos(psi), sn = t * Math.Sin(psi);
-            double re = d.Re[i], im = d.Im[i];
-            double dPsi = k * dOpd[i];
-            // δF2 = δF·M2 + i·δψ·F2
-            d.Re[i] = re * c - im * sn - dPsi * st.AfterM2.Im[i];
-            d.Im[i] = re * sn + im * c + dPsi * st.AfterM2.Re[i];
-        }
+            double sum = 0;
+            for (int i = start; i < end; i++)
+            {
+                double dPsi = k * dOpd[i];
+                var v = d[i] * mirror[i] + new Complex(-dPsi * after[i].Imaginary, dPsi * after[i].Real);
+                d[i] = v;
+                sum += after[i].Real * v.Real + after[i].Imaginary * v.Imaginary;
+            }
+            _rowSums[start / _size] = sum;
+        });
         // δg = (δf − g·Re⟨g, δf⟩)/‖f‖
-        double proj = TensorPrimitives.Dot(st.Normalised.Re, d.Re) + TensorPrimitives.Dot(st.Normalised.Im, d.Im);
-        TensorPrimitives.MultiplyAdd(st.Normalised.Re, -proj, d.Re, d.Re);
-        TensorPrimitives.MultiplyAdd(st.Normalised.Im, -proj, d.Im, d.Im);
-        TensorPrimitives.Divide(d.Re, st.Norm, d.Re);
-        TensorPrimitives.Divide(d.Im, st.Norm, d.Im);
-        Fresnel(d, l, conjugate: true);
+        double proj = SumDiskRows() / norm;
+        ForDiskRows((start, end) =>
+        {
+            for (int i = start; i < end; i++)
+            {
+                d[i] = new Complex((d[i].Real - after[i].Real / norm * proj) / norm, (d[i].Imaginary - after[i].Imaginary / norm * proj) / norm);
+            }
+        });
+        ClearOutsideDisk(d);
+        _fresnel.ToBlock(d, l, conjugate: true, _diskStart, _diskEnd);
         Crop(d, outputTangent);
     }
 
+    // δOPD for the tangent direction, recomputed only when the direction changes (one tangent pass per star and wavelength).
+    private double[] TangentOpd(double[] zernikeTangentNm)
+    {
+        if (_tangentCoefficients is not null && _tangentCoefficients.AsSpan().SequenceEqual(zernikeTangentNm)) return _tangentOpd;
+        Array.Clear(_tangentOpd);
+        for (int z = 0; z < _zernikes.Length; z++) TensorPrimitives.MultiplyAdd(_zernikes[z], zernikeTangentNm[z] * 1e-9, _tangentOpd, _tangentOpd);
+        _tangentCoefficients = (double[])zernikeTangentNm.Clone();
+        return _tangentOpd;
+    }
+
     /// <summary>Free-space propagation of a padded (P·N)² field in place: by +z, or by −z when <paramref name="conjugate"/>.</summary>
-    /// <remarks>x ← IFFT(FFT(x)·K), K = exp(∓iπλz f²): unitary, and its adjoint is the opposite propagation.</remarks>
+    /// <remarks>x ← IFFT(FFT(x)·K), K = exp(∓iπλz f²): unitary, and its adjoint is the opposite propagation. The whole
+    /// 2-D step, for checks; the passes use the pruned axis-by-axis form.</remarks>
     /// <param name="x">The field on the padded grid.</param>
     /// <param name="l">Wavelength index.</param>
     /// <param name="conjugate">Propagate by −z.</param>
     public void Fresnel(ComplexMatrix x, int l, bool conjugate)
     {
         Fft2D.Transform(x, inverse: false);
-        var kr = _kernelRe[l];
-        var ki = _kernelIm[l];
+        var kernel = _kernel[l];
         double sign = conjugate ? -1 : 1;
-        for (int i = 0; i < kr.Length; i++)
+        for (int row = 0; row < _size; row++)
         {
-            double re = x.Re[i], im = x.Im[i], c = kr[i], sn = sign * ki[i];
-            x.Re[i] = re * c - im * sn;
-            x.Im[i] = re * sn + im * c;
+            for (int col = 0; col < _size; col++)
+            {
+                int i = row * _size + col;
+                var k = kernel[row] * kernel[col];
+                double re = x.Re[i], im = x.Im[i], c = k.Real, sn = sign * k.Imaginary;
+                x.Re[i] = re * c - im * sn;
+                x.Im[i] = re * sn + im * c;
+            }
         }
         Fft2D.Transform(x, inverse: true);
     }
 
-    private void Pad(ComplexMatrix small, ComplexMatrix large)
+    // Runs body(start, end) over the element ranges of the rows M2's disk crosses, one row per call, in parallel.
+    private void ForDiskRows(Action<int, int> body)
     {
-        Array.Clear(large.Re);
-        Array.Clear(large.Im);
-        for (int row = 0; row < _n; row++)
-        {
-            Array.Copy(small.Re, row * _n, large.Re, (row + _offset) * _size + _offset, _n);
-            Array.Copy(small.Im, row * _n, large.Im, (row + _offset) * _size + _offset, _n);
-        }
+        int size = _size;
+        Parallel.For(_diskStart, _diskEnd, row => body(row * size, (row + 1) * size));
     }
 
-    private void Crop(ComplexMatrix large, ComplexMatrix small)
+    // The per-row partial sums in row order: the same total whatever the threads did.
+    private double SumDiskRows()
+    {
+        double total = 0;
+        for (int row = _diskStart; row < _diskEnd; row++) total += _rowSums[row];
+        return total;
+    }
+
+    private void ClearOutsideDisk(Complex* field)
+    {
+        new Span<Complex>(field, _diskStart * _size).Clear();
+        new Span<Complex>(field + (long)_diskEnd * _size, (_size - _diskEnd) * _size).Clear();
+    }
+
+    // The N×N field into the block at (offset, offset) of a zeroed padded grid.
+    private void Pad(ComplexMatrix small, Complex* large)
+    {
+        new Span<Complex>(large, _offset * _size).Clear();
+        for (int row = 0; row < _n; row++)
+        {
+            var target = large + (long)(row + _offset) * _size;
+            new Span<Complex>(target, _offset).Clear();
+            for (int col = 0; col < _n; col++) target[_offset + col] = new Complex(small.Re[row * _n + col], small.Im[row * _n + col]);
+            new Span<Complex>(target + _offset + _n, _size - _offset - _n).Clear();
+        }
+        new Span<Complex>(large + (long)(_offset + _n) * _size, (_size - _offset - _n) * _size).Clear();
+    }
+
+    private void Crop(Complex* large, ComplexMatrix small)
     {
         for (int row = 0; row < _n; row++)
         {
-            Array.Copy(large.Re, (row + _offset) * _size + _offset, small.Re, row * _n, _n);
-            Array.Copy(large.Im, (row + _offset) * _size + _offset, small.Im, row * _n, _n);
+            var source = large + (long)(row + _offset) * _size + _offset;
+            for (int col = 0; col < _n; col++)
+            {
+                small.Re[row * _n + col] = source[col].Real;
+                small.Im[row * _n + col] = source[col].Imaginary;
+            }
         }
     }
 }
