@@ -89,6 +89,35 @@ public class KilledAndFullRunTests
     }
 
     [Fact]
+    public void A_run_directory_is_loadable_from_the_instant_it_appears_and_a_dead_creator_s_staging_is_removed()
+    {
+        using var tmp = RepoPaths.Temp();
+        using var dead = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
+        dead.WaitForExit();
+        // What a process killed while preparing a run leaves: a hidden staging directory, never a run.
+        string orphan = Directory.CreateDirectory(tmp.Combine($".r.creating.{dead.Id}@{Environment.MachineName}.{Guid.NewGuid():N}")).FullName;
+        File.WriteAllText(Path.Combine(orphan, "summary.json"), "{");
+
+        using (var writer = new FilesystemArtifactStore().CreateRun(new RunCreateRequest { OutputRoot = tmp.Path, RunId = "r", Dimension = 3 }))
+        {
+            // Before a single row: the run id names one complete, loadable (failed) run and nothing else is left.
+            Assert.Equal(["r"], Directory.GetFileSystemEntries(tmp.Path).Select(Path.GetFileName));
+            var summary = RunArtifacts.LoadSummary(writer.RunDirectory);
+            Assert.Equal("failed", summary["status"]!.GetValue<string>());
+            Assert.StartsWith("run incomplete: the process ended before the run finished", summary["message"]!.GetValue<string>());
+            Assert.Equal(3, RunArtifacts.LoadMeta(writer.RunDirectory)["theta"]!["dim"]!.GetValue<int>());
+            Assert.Equal(0, RunArtifacts.LoadTrace(writer.RunDirectory).Steps);
+            foreach (string channel in Directory.GetFiles(Path.Combine(writer.RunDirectory, RunLayout.PartialTraceDirectory)))
+            {
+                Assert.Equal(0, NpyFile.Load(channel).Shape[0]); // a valid .npy numpy loads, with 0 rows
+            }
+            var inspect = Dluxshera.Invoke("inspect", writer.RunDirectory);
+            Assert.True(inspect.ExitCode == 0, inspect.ToString());
+            Assert.Contains("0 trace rows × D = 3", inspect.Stdout);
+        }
+    }
+
+    [Fact]
     public void Figure_temporaries_and_staging_directories_of_a_killed_plot_are_removed_when_the_run_is_opened()
     {
         using var tmp = RepoPaths.Temp();

@@ -82,6 +82,30 @@ public class LargeTraceTests
     }
 
     [Fact]
+    public void A_decimated_plot_of_a_shera_run_has_the_full_run_s_signals_at_the_kept_rows_derived_fluxes_included()
+    {
+        using var tmp = RepoPaths.Temp();
+        var run = Dluxshera.Invoke("run", RepoPaths.Example("shera-eigen.json"), "--quiet", "--out", tmp.Path, "--plugins", RepoPaths.PluginsJson,
+            "--set", "run.id=s", "--set", "run.figures=false", "--set", "run.uncertainty=false", "--set", "optimizer.options.num_steps=6");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        string dir = tmp.Combine("s");
+        Assert.True(File.Exists(Path.Combine(dir, RunLayout.Derived)), "the SHERA run should record derived values (raw fluxes)");
+        var whole = NpzFile.Load(Path.Combine(dir, RunLayout.Signals));
+        var plot = Dluxshera.Invoke("plot", dir, "--plugins", RepoPaths.PluginsJson, "--max-rows", "4", "--out", tmp.Combine("replot"));
+        Assert.True(plot.ExitCode == 0, plot.ToString());
+        var (sampled, described) = Signals(tmp.Combine("replot"));
+        var rows = described["trace_rows"]!["rows"]!.AsArray().Select(v => (int)v!.GetValue<long>()).ToArray();
+        Assert.InRange(rows.Length, 3, 4); // 0, 3, 6 of rows 0…6, and the lowest-loss row if it is not one of them
+        Assert.Contains("binary.raw_flux_error_ppm", sampled.Keys);
+        foreach (var (name, array) in whole.Where(kv => kv.Key != "_signals_meta_json"))
+        {
+            int k = array.Shape.Length > 1 ? array.Shape[1] : 1;
+            var expected = rows.SelectMany(r => array.ToDoubles().AsSpan(r * k, k).ToArray());
+            Assert.Equal(expected, sampled[name].ToDoubles());
+        }
+    }
+
+    [Fact]
     public void A_partial_trace_over_2_GiB_is_inspected_and_plotted_by_streaming()
     {
         using var tmp = RepoPaths.Temp();

@@ -42,12 +42,12 @@ public static class SignalProducer
 
     // The decoder z → primitive values, rebuilt from meta.json and theta_map.npz alone (identity for primitive runs), with
     // the objective's derived quantities the run recorded for its trace rows (derived.npz).
-    private static ThetaDecoder DecoderOf(FilesystemRunReader reader, JsonObject meta, TraceData trace)
+    private static ThetaDecoder DecoderOf(FilesystemRunReader reader, JsonObject meta, TraceSample sample)
     {
         try
         {
             var chain = ThetaMapArtifacts.Load(meta, reader.LoadArrays(ThetaMapArtifacts.FileName), reader.RunDirectory);
-            return new ThetaDecoder(chain, DerivedValues.Load(reader, chain, trace));
+            return new ThetaDecoder(chain, DerivedValues.Load(reader, chain, sample));
         }
         catch (ThetaMapException e)
         {
@@ -122,7 +122,7 @@ public static class SignalProducer
         {
             throw new BadInputException(e.Message, e);
         }
-        var decoder = DecoderOf(reader, meta, trace);
+        var decoder = DecoderOf(reader, meta, sample);
         SignalSet set;
         try
         {
