@@ -65,23 +65,33 @@ public static class DerivedValues
     /// <param name="chain">The run's θ map (decodes the trace rows to the primitive points the values belong to).</param>
     /// <param name="trace">The run's trace.</param>
     /// <exception cref="BadInputException">derived.npz does not have one row per trace row.</exception>
-    public static IThetaDecoder? Load(FilesystemRunReader reader, ThetaMapChain chain, TraceData trace)
+    public static IThetaDecoder? Load(FilesystemRunReader reader, ThetaMapChain chain, TraceData trace) =>
+        Load(reader, chain, new TraceSample(trace, [.. Enumerable.Range(0, trace.Steps).Select(r => (long)r)], trace.Steps));
+
+    /// <summary>As <see cref="Load(FilesystemRunReader, ThetaMapChain, TraceData)"/> for the rows of a (possibly
+    /// decimated) trace sample: derived.npz has a row per row of the whole trace, and the sample's rows name which.</summary>
+    /// <param name="reader">The run.</param>
+    /// <param name="chain">The run's θ map.</param>
+    /// <param name="sample">The trace rows signals are built from.</param>
+    /// <exception cref="BadInputException">derived.npz does not have one row per trace row.</exception>
+    public static IThetaDecoder? Load(FilesystemRunReader reader, ThetaMapChain chain, TraceSample sample)
     {
         var arrays = reader.LoadArrays(RunLayout.Derived);
         if (arrays is null) return null;
         foreach (var (name, array) in arrays)
         {
-            if (array.Shape.Length != 2 || array.Shape[0] != trace.Steps)
+            if (array.Shape.Length != 2 || array.Shape[0] != sample.TotalRows)
             {
-                throw new BadInputException($"{Path.Combine(reader.RunDirectory, RunLayout.Derived)}: array '{name}' has shape {NdArray.FormatShape(array.Shape)}; expected ({trace.Steps}, K), one row per trace row.");
+                throw new BadInputException($"{Path.Combine(reader.RunDirectory, RunLayout.Derived)}: array '{name}' has shape {NdArray.FormatShape(array.Shape)}; expected ({sample.TotalRows}, K), one row per trace row.");
             }
         }
+        var trace = sample.Trace;
         var rows = new Dictionary<double[], int>(BitwiseComparer.Instance);
         var primitive = new double[chain.PrimitiveDimension];
         for (int row = 0; row < trace.Steps; row++)
         {
             chain.ToPrimitive(trace.ThetaAt(row), primitive);
-            rows.TryAdd((double[])primitive.Clone(), row);
+            rows.TryAdd((double[])primitive.Clone(), (int)sample.Rows[row]);
         }
         return new RecordedDecoder(chain.PrimitiveIndexMap, rows, arrays.ToDictionary(kv => kv.Key, kv => (kv.Value.ToDoubles(), kv.Value.Shape[1]), StringComparer.Ordinal));
     }
