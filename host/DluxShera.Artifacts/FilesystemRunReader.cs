@@ -111,6 +111,66 @@ public sealed class FilesystemRunReader : IRunReader
         return new TraceData { Loss = loss.ToDoubles(), Theta = theta.ToDoubles(), Dimension = dim, Channels = channels };
     }
 
+    /// <summary>
+    /// The rows of the trace that signals and figures use (<see cref="TraceSample"/>), streamed from trace.npz or
+    /// trace.partial/ in chunks: memory is the kept rows plus one chunk, whatever the size of the trace. A first pass
+    /// over the loss finds the lowest-loss row, which is always kept.
+    /// </summary>
+    /// <param name="maxRows">At most this many rows; null: <see cref="TraceSample.DefaultRowsFor"/>.</param>
+    /// <param name="chunkBytes">Bytes read at a time.</param>
+    /// <exception cref="ArtifactException">A missing, truncated or inconsistent trace.</exception>
+    public TraceSample LoadTraceSample(long? maxRows = null, int chunkBytes = NpyRowReader.DefaultChunkBytes)
+    {
+        var meta = LoadMeta();
+        int dim = meta["theta"]?["dim"]?.GetValue<int>()
+            ?? throw new ArtifactException($"{PathOf(RunLayout.Meta)}: theta.dim is missing; it is needed to check the trace.");
+        using var channels = TraceChannels.OpenRun(RunDirectory);
+        if (!channels.Names.Contains("loss") || !channels.Names.Contains("theta"))
+        {
+            throw new ArtifactException($"{channels.Source}: arrays 'loss' and 'theta' are required (found: {string.Join(", ", channels.Names)}).");
+        }
+        long rows;
+        long best = -1;
+        using (var loss = channels.Open("loss"))
+        {
+            if (loss.Header.Shape.Length != 1) throw new ArtifactException($"{loss.Source}: loss has shape {NdArray.FormatShape(loss.Header.Shape)}; expected (T,).");
+            rows = loss.Rows;
+            double lowest = double.PositiveInfinity;
+            NpyRowReader.ForEachChunk(loss.Stream, loss.Header, loss.Rows, chunkBytes, loss.Source, (first, values) =>
+            {
+                for (int i = 0; i < values.Length; i++)
+                {
+                    if (values[i] < lowest)
+                    {
+                        lowest = values[i];
+                        best = first + i;
+                    }
+                }
+                return true;
+            });
+        }
+        var kept = TraceSample.ChooseRows(rows, maxRows ?? TraceSample.DefaultRowsFor(dim), best);
+        double[] Read(TraceChannels.Channel c) => NpyRowReader.ReadRows(c.Stream, c.Header, c.Rows, kept, chunkBytes, c.Source);
+        double[] thetaValues, lossValues;
+        using (var theta = channels.Open("theta"))
+        {
+            if (theta.Header.Shape.Length != 2 || theta.Header.Shape[1] != dim)
+            {
+                throw new ArtifactException($"{theta.Source}: theta has shape {NdArray.FormatShape(theta.Header.Shape)}; meta.json says theta.dim = {dim}, so (T, {dim}) was expected.");
+            }
+            if (theta.Rows != rows) throw new ArtifactException($"{theta.Source}: theta has {theta.Rows} rows; expected {rows} to match loss.");
+            thetaValues = Read(theta);
+        }
+        using (var loss = channels.Open("loss")) lossValues = Read(loss);
+        var others = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        foreach (string name in channels.Names.Where(n => n is not "loss" and not "theta"))
+        {
+            using var c = channels.Open(name);
+            if (c.Header.Shape.Length == 1 && c.Rows == rows) others[name] = Read(c);
+        }
+        return new TraceSample(new TraceData { Loss = lossValues, Theta = thetaValues, Dimension = dim, Channels = others }, kept, rows);
+    }
+
     /// <inheritdoc/>
     public Checkpoint? LoadCheckpoint(string which)
     {

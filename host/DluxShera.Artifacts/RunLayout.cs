@@ -42,6 +42,13 @@ public static class RunLayout
     /// <summary>The loss Hessian at the best point (<c>hessian</c>, <c>theta</c>), with <c>run.uncertainty</c>.</summary>
     public const string Fisher = "fisher.npz";
 
+    /// <summary>
+    /// The objective's derived quantities per trace row (its <c>IThetaDecoder</c> entries that are not primitive parameters,
+    /// e.g. SHERA's <c>binary.raw_fluxes</c>), one array (T, K) each, recorded while the model exists so <c>plot</c> can
+    /// rebuild the signals without it.
+    /// </summary>
+    public const string Derived = "derived.npz";
+
     /// <summary>Sampler draws after warm-up: <c>theta</c> (chains, draws, D) and the sample statistics (chains, draws).</summary>
     public const string Samples = "samples.npz";
 

@@ -144,8 +144,6 @@ public static class CurvatureFigures
 
     private static void Save(Plot plot, string file, int width, int height)
     {
-        string temp = file + ".tmp";
-        plot.SavePng(temp, width, height);
-        File.Move(temp, file, overwrite: true);
+        FigureFile.Save(file, temp => plot.SavePng(temp, width, height));
     }
 }

@@ -173,8 +173,6 @@ public static class EnsembleFigures
     private static void Save(Plot plot, string file, int width, int height)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
-        string temp = file + $".{Environment.ProcessId}.tmp";
-        plot.SaveSvg(temp, width, height);
-        File.Move(temp, file, overwrite: true);
+        FigureFile.Save(file, temp => plot.SaveSvg(temp, width, height));
     }
 }

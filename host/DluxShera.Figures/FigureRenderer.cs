@@ -40,8 +40,9 @@ public static class FigureRenderer
     /// <param name="format"><c>png</c> or <c>svg</c>.</param>
     /// <param name="width">Panel width (pixels).</param>
     /// <param name="height">Panel height (pixels).</param>
+    /// <param name="steps">The trace row of each signal row when the signals hold a sample of the rows; null: row i is step i.</param>
     /// <returns>The files written.</returns>
-    public static IReadOnlyList<string> RenderPanels(SignalSet set, string directory, string format, int width = 640, int height = 400)
+    public static IReadOnlyList<string> RenderPanels(SignalSet set, string directory, string format, int width = 640, int height = 400, double[]? steps = null)
     {
         _ = FontsLoaded.Value;
         Directory.CreateDirectory(directory);
@@ -51,7 +52,7 @@ public static class FigureRenderer
         for (int i = 0; i < set.Panels.Count; i++)
         {
             var panel = set.Panels[i];
-            var plot = PanelPlot(panel, byName);
+            var plot = PanelPlot(panel, byName, steps);
             string file = Path.Combine(directory, $"panel_{i:00}_{Slug(panel.Title)}.{format}");
             Save(plot, file, format, width, height);
             files.Add(file);
@@ -69,7 +70,8 @@ public static class FigureRenderer
     /// <summary>One panel as a ScottPlot plot.</summary>
     /// <param name="panel">The panel.</param>
     /// <param name="signals">Signals by name.</param>
-    public static Plot PanelPlot(PanelSpec panel, IReadOnlyDictionary<string, Signal> signals)
+    /// <param name="steps">The step of each signal row (a decimated trace), or null for 0, 1, 2, ….</param>
+    public static Plot PanelPlot(PanelSpec panel, IReadOnlyDictionary<string, Signal> signals, double[]? steps = null)
     {
         var plot = new Plot();
         string unit = "";
@@ -81,7 +83,7 @@ public static class FigureRenderer
             if (!signals.TryGetValue(name, out var s)) continue;
             unit = s.Unit;
             int t = s.Shape[0], k = s.Shape.Length > 1 ? s.Shape[1] : 1;
-            var xs = Enumerable.Range(0, t).Select(i => (double)i).ToArray();
+            var xs = steps is not null && steps.Length == t ? steps : Enumerable.Range(0, t).Select(i => (double)i).ToArray();
             bool components = k == 1 || panel.Mode is VectorMode.Components or VectorMode.Hybrid;
             bool summary = k > 1 && panel.Mode is VectorMode.Summary or VectorMode.Hybrid;
             var shown = Enumerable.Range(0, k).ToList();
@@ -181,10 +183,11 @@ public static class FigureRenderer
 
     private static void Save(Plot plot, string file, string format, int width, int height)
     {
-        string temp = file + ".tmp";
-        if (format == "svg") plot.SaveSvg(temp, width, height);
-        else plot.SavePng(temp, width, height);
-        File.Move(temp, file, overwrite: true);
+        FigureFile.Save(file, temp =>
+        {
+            if (format == "svg") plot.SaveSvg(temp, width, height);
+            else plot.SavePng(temp, width, height);
+        });
     }
 
     internal static void ComposeGrid(IReadOnlyList<byte[]> pngs, string file, int columns, int width, int height)
@@ -199,9 +202,7 @@ public static class FigureRenderer
         }
         using var snapshot = surface.Snapshot();
         using var data = snapshot.Encode(SKEncodedImageFormat.Png, 100);
-        string temp = file + ".tmp";
-        File.WriteAllBytes(temp, data.ToArray());
-        File.Move(temp, file, overwrite: true);
+        FigureFile.Save(file, temp => File.WriteAllBytes(temp, data.ToArray()));
     }
 }
 
@@ -230,9 +231,7 @@ public static class ImageComparison
         Panel(multiplot.GetPlot(1), model, rows, cols, $"model ({unit})");
         Panel(multiplot.GetPlot(2), residual, rows, cols, $"data − model ({unit})", diverging: true);
         Panel(multiplot.GetPlot(3), z, rows, cols, $"z-score, reduced χ² = {chi2.ToString("0.000", CultureInfo.InvariantCulture)}", diverging: true);
-        string temp = file + ".tmp";
-        multiplot.SavePng(temp, 1800, 480);
-        File.Move(temp, file, overwrite: true);
+        FigureFile.Save(file, temp => multiplot.SavePng(temp, 1800, 480));
         return chi2;
     }
 

@@ -184,9 +184,7 @@ public static class PosteriorFigures
         plot.Title($"energy: E-BFMI per chain {string.Join(", ", bfmi)} (below 0.3: poor exploration)", size: 12);
         plot.YLabel("fraction of draws");
         string file = Path.Combine(directory, "posterior_energy.png");
-        string temp = file + ".tmp";
-        plot.SavePng(temp, 720, 420);
-        File.Move(temp, file, overwrite: true);
+        FigureFile.Save(file, temp => plot.SavePng(temp, 720, 420));
         return file;
     }
 

@@ -16,6 +16,15 @@ public static partial class StaleTemporaries
     /// <summary>This process: <c>&lt;pid&gt;@&lt;host&gt;</c>.</summary>
     public static string Owner { get; } = $"{Environment.ProcessId}@{Environment.MachineName}";
 
+    /// <summary>A temporary path beside <paramref name="finalPath"/> (<c>.name.&lt;pid&gt;@&lt;host&gt;.&lt;guid&gt;.tmp</c>) that
+    /// <see cref="RemoveIn"/> recognises once this process is gone: every writer that renames into place uses it.</summary>
+    /// <param name="finalPath">The file the temporary becomes.</param>
+    public static string TemporaryPath(string finalPath)
+    {
+        string full = Path.GetFullPath(finalPath);
+        return Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Owner}.{Guid.NewGuid():N}.tmp");
+    }
+
     [GeneratedRegex(@"^\..+\.(?<pid>\d+)(@(?<host>[^/\\]+?))?\.[0-9a-f]{32}(\.tmp)?$")]
     private static partial Regex TemporaryName();
 

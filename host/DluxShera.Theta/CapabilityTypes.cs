@@ -16,7 +16,7 @@ internal static class CapabilityTypes
     private static readonly Type[] Optional =
     [
         typeof(IResidualObjective), typeof(IHessianVectorObjective), typeof(IPerObservationObjective), typeof(IBatchedObjective),
-        typeof(IImageObjective), typeof(ISimulatingObjective), typeof(ITruthProvider),
+        typeof(IImageObjective), typeof(ISimulatingObjective), typeof(ITruthProvider), typeof(IExtraLossTerms),
     ];
 
     private static readonly ConcurrentDictionary<string, Type> Types = new();

@@ -6,8 +6,8 @@ namespace DluxShera.Theta;
 /// <summary>
 /// The composed objective loss∘f over z, primitive = f(z), with chain-rule gradients. It offers exactly the optional
 /// capabilities of the objective it wraps (see <see cref="Create"/>): residuals r(f(z)) with JVP J_r J_f v and VJP
-/// J_fᵀ J_rᵀ u, Hessian-vector products J_fᵀ H J_f v + Σₖ gₖ ∇²fₖ v, per-observation terms, batches, images,
-/// simulation and truth (when the truth lies in the map's range), and always <see cref="ILogJacobianObjective"/>,
+/// J_fᵀ J_rᵀ u, Hessian-vector products J_fᵀ H J_f v + Σₖ gₖ ∇²fₖ v, per-observation terms, extra loss terms, batches,
+/// images (with their unit), simulation and truth (when the truth lies in the map's range), and always <see cref="ILogJacobianObjective"/>,
 /// so every optimizer, curvature estimator and sampler runs in z unchanged. Nested wrappers make chains.
 /// </summary>
 /// <remarks>
@@ -179,9 +179,25 @@ public class ThetaMappedObjective : ILogJacobianObjective, IThetaDecoder
     /// <summary>See <see cref="IImageObjective.ImageHeight"/>.</summary>
     public virtual int ImageHeight => ((IImageObjective)_inner).ImageHeight;
 
+    /// <summary>See <see cref="IImageObjective.ImageUnit"/>: the wrapped objective's (the interface's default would say photons).</summary>
+    public virtual string ImageUnit => ((IImageObjective)_inner).ImageUnit;
+
     /// <summary>See <see cref="IImageObjective.Images"/>.</summary>
     public virtual void Images(ReadOnlySpan<double> theta, Span<double> data, Span<double> model, Span<double> variance) =>
         ((IImageObjective)_inner).Images(Primitive(theta), data, model, variance);
+
+    // IExtraLossTerms
+
+    /// <summary>
+    /// See <see cref="IExtraLossTerms.ExtraLoss"/>: extra(f(z)) with its gradient pulled back through f, since the loss and
+    /// the residuals are both composed with f (NaN, "no identity holds", stays NaN). The log-Jacobian is no part of the loss.
+    /// </summary>
+    public virtual double ExtraLoss(ReadOnlySpan<double> theta, Span<double> gradient)
+    {
+        double extra = ((IExtraLossTerms)_inner).ExtraLoss(Primitive(theta), _primitiveGradient);
+        _map.PullBackGradient(theta, _primitiveGradient, gradient);
+        return extra;
+    }
 
     // ISimulatingObjective
 

@@ -70,7 +70,7 @@ public static class ChainRunner
             var info = kernel.Transition(state, metric, stepSize, rng);
             if (!warmup && info.IsDivergent) divergences++;
             sink.Append(new SampleRow(chain, it, state.Position, state.LogDensity, warmup, info.AcceptStat, stepSize,
-                info.TreeDepth, info.NumLeapfrog, info.IsDivergent, info.Energy));
+                info.TreeDepth, info.NumLeapfrog, info.IsDivergent, info.Energy, Norm(state.Gradient)));
             iterations = it + 1;
 
             if (warmup)
@@ -96,6 +96,14 @@ public static class ChainRunner
             progress?.Report(new ChainProgressUpdate(chain, it + 1, total, it + 1 < settings.NumWarmup, divergences, stepSize, state.LogDensity));
         }
         return new ChainOutcome(adaptation, iterations, divergences, integrator.Evaluations);
+    }
+
+    // ‖∇ log p‖₂ at the draw: the integrator computed the gradient already, so the trace's grad_norm costs nothing.
+    private static double Norm(double[] gradient)
+    {
+        double s = 0;
+        foreach (double g in gradient) s += g * g;
+        return Math.Sqrt(s);
     }
 
     private static ChainAdaptation Adapted(int chain, double stepSize, EuclideanMetric metric) =>

@@ -62,16 +62,14 @@ public sealed class SheraSignalRecipe : ISignalRecipe
             plate.Select(v => plateTruth is null ? double.NaN : 1e6 * (v - plateTruth[0]) / plateTruth[0]).ToArray(), t, 1));
         panels.Add(new PanelSpec("plate scale error", ["system.plate_scale_error_ppm"]));
 
-        var logFlux = Series("binary.log_flux_total", out _);
-        var contrast = Series("binary.contrast", out _);
-        (double A, double B)? fluxTruth = Truth("binary.log_flux_total") is { } lt && Truth("binary.contrast") is { } ct ? RawFluxes(lt[0], ct[0]) : null;
+        // Raw fluxes (A, B) are derived by the objective: the host's decoder carries them (derived.npz after the run) and
+        // meta.theta.derived_truth has them at the truth; runs recorded before that fall back to the same formula here.
+        var rawFluxes = decoded.TryGetValue(RawFluxesKey, out var derived) && derived.K == 2 ? derived.Values : RawFluxSeries(Series("binary.log_flux_total", out _), Series("binary.contrast", out _));
+        var fluxTruth = truthObject is null ? null
+            : Vector(meta["theta"]?["derived_truth"]?[RawFluxesKey]) is { Length: 2 } recorded ? recorded
+            : Truth("binary.log_flux_total") is { } lt && Truth("binary.contrast") is { } ct ? RawFluxSeries(lt, ct) : null;
         var fluxError = new double[t * 2];
-        for (int row = 0; row < t; row++)
-        {
-            var (a, b) = RawFluxes(logFlux[row], contrast[row]);
-            fluxError[2 * row] = fluxTruth is null ? double.NaN : 1e6 * (a - fluxTruth.Value.A) / fluxTruth.Value.A;
-            fluxError[2 * row + 1] = fluxTruth is null ? double.NaN : 1e6 * (b - fluxTruth.Value.B) / fluxTruth.Value.B;
-        }
+        for (int i = 0; i < 2 * t; i++) fluxError[i] = fluxTruth is null ? double.NaN : 1e6 * (rawFluxes[i] - fluxTruth[i % 2]) / fluxTruth[i % 2];
         signals.Add(SignalMath.Make("binary.raw_flux_error_ppm", "ppm", fluxError, t, 2));
         panels.Add(new PanelSpec("raw flux error (A, B)", ["binary.raw_flux_error_ppm"]));
 
@@ -97,10 +95,20 @@ public sealed class SheraSignalRecipe : ISignalRecipe
         return new SignalSet(signals, panels);
     }
 
-    private static (double A, double B) RawFluxes(double logFlux, double contrast)
+    /// <summary>The objective's derived entry: fluxes of stars A and B.</summary>
+    public const string RawFluxesKey = "binary.raw_fluxes";
+
+    // F_B = 10^L / (1 + c), F_A = c·F_B per row, as (T, 2).
+    private static double[] RawFluxSeries(double[] logFlux, double[] contrast)
     {
-        double b = Math.Pow(10, logFlux) / (1 + contrast);
-        return (contrast * b, b);
+        var result = new double[2 * logFlux.Length];
+        for (int row = 0; row < logFlux.Length; row++)
+        {
+            double b = Math.Pow(10, logFlux[row]) / (1 + contrast[row]);
+            result[2 * row] = contrast[row] * b;
+            result[2 * row + 1] = b;
+        }
+        return result;
     }
 
     private static double[]? Vector(JsonNode? node) => node switch

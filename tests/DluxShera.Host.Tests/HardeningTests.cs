@@ -214,6 +214,90 @@ public class HardeningTests
     }
 
     [Fact]
+    public void Problems_in_the_spec_s_own_keys_and_in_every_component_are_reported_together()
+    {
+        using var tmp = RepoPaths.Temp();
+        var r = Dluxshera.Invoke("run", RepoPaths.Example("rosenbrock-gd.json"), "--out", tmp.Path, "--plugins", RepoPaths.PluginsJson,
+            "--set", "run.figures=maybe", "--set", "theta_map=7", "--set", "objective.options.dimension=0", "--set", "optimizer.options.no_such_key=1");
+        Assert.True(r.ExitCode == 2, r.ToString());
+        AssertOneLine(r);
+        Assert.Contains($"{RepoPaths.Example("rosenbrock-gd.json")}: 4 problems: (1) ", r.Stderr);
+        Assert.Contains("run.figures: expected true or false, got the string \"maybe\". (from --set run.figures=maybe)", r.Stderr);
+        Assert.Contains("theta_map: expected an object, got the number 7. (from --set theta_map=7)", r.Stderr);
+        Assert.Contains("objective.options.dimension: must be at least 2, got 0. (from --set objective.options.dimension=0)", r.Stderr);
+        Assert.Contains("optimizer.options.no_such_key: unknown key", r.Stderr);
+        Assert.Empty(Directory.GetFileSystemEntries(tmp.Path));
+    }
+
+    [Fact]
+    public void A_block_of_the_wrong_type_is_one_problem_not_a_second_name_required()
+    {
+        using var tmp = RepoPaths.Temp();
+        var r = Dluxshera.Invoke("run", RepoPaths.Example("rosenbrock-gd.json"), "--out", tmp.Path, "--plugins", RepoPaths.PluginsJson,
+            "--set", "optimizer=[1]", "--set", "run.seed=-1");
+        Assert.True(r.ExitCode == 2, r.ToString());
+        Assert.Contains("2 problems", r.Stderr);
+        Assert.Contains("optimizer: expected a component name or an object", r.Stderr);
+        Assert.Contains("run.seed: expected a non-negative integer, got the number -1", r.Stderr);
+        Assert.DoesNotContain("optimizer.name: required", r.Stderr);
+    }
+
+    [Fact]
+    public void A_set_value_in_an_error_is_echoed_as_typed_and_blamed_on_the_set()
+    {
+        using var tmp = RepoPaths.Temp();
+        var r = Dluxshera.Invoke("run", RepoPaths.Example("rosenbrock-gd.json"), "--out", tmp.Path, "--plugins", RepoPaths.PluginsJson,
+            "--set", "optimizer.options.learning_rate=\"<1e-3> é\"");
+        Assert.True(r.ExitCode == 2, r.ToString());
+        AssertOneLine(r);
+        Assert.DoesNotContain("\\u00", r.Stderr);
+        Assert.Contains("optimizer.options.learning_rate: expected a number, got the string \"<1e-3> é\". (from --set optimizer.options.learning_rate=\"<1e-3> é\")", r.Stderr);
+    }
+
+    [Fact]
+    public void A_run_too_large_for_memory_is_refused_with_the_estimate_before_anything_is_allocated()
+    {
+        using var tmp = RepoPaths.Temp();
+        // HostileObjective throws if asked for a start this large: a run that got that far had not checked memory first.
+        var r = Dluxshera.Invoke("run", Spec(tmp, "\"dimension\": 2000000000", "honest"), "--out", tmp.Path, "--plugins", HostilePlugins(tmp));
+        Assert.True(r.ExitCode == 2, r.ToString());
+        AssertOneLine(r);
+        // 15 θ-sized float64 vectors (3 of the host, 12 assumed for the engine) of D = 2e9: 240 GB ≈ 223.5 GiB.
+        Assert.Contains("objective:hostile has D = 2,000,000,000 parameters; the run needs about 223.5 GiB of memory but", r.Stderr);
+        Assert.Contains("Reduce the dimension or run on a machine with more memory.", r.Stderr);
+        Assert.False(Directory.Exists(tmp.Combine("h")));
+    }
+
+    [Theory]
+    [InlineData("same_entry_id")]
+    [InlineData("same_plugin_from_two_copies")]
+    public void Duplicate_plugin_ids_are_refused_naming_both(string how)
+    {
+        using var tmp = RepoPaths.Temp();
+        string hostile = RepoPaths.TestPlugin("HostilePlugin");
+        string second;
+        if (how == "same_entry_id")
+        {
+            second = $$"""    { "id": "hostile", "path": {{Dluxshera.Json(RepoPaths.TestPlugin("ThrowingPlugin"))}} }""";
+        }
+        else
+        {
+            // A second copy of the same assembly under another entry id: the plugin's own id is then loaded twice.
+            string copy = Directory.CreateDirectory(tmp.Combine("copy")).FullName;
+            foreach (string f in Directory.GetFiles(Path.GetDirectoryName(hostile)!)) File.Copy(f, Path.Combine(copy, Path.GetFileName(f)));
+            second = $$"""    { "id": "hostile-again", "path": {{Dluxshera.Json(Path.Combine(copy, "HostilePlugin.dll"))}} }""";
+        }
+        string plugins = Dluxshera.PluginsFile(tmp.Path, $$"""    { "id": "hostile", "path": {{Dluxshera.Json(hostile)}} }""", second);
+        var r = Dluxshera.Invoke("plugins", "list", "--plugins", plugins);
+        Assert.True(r.ExitCode == 2, r.ToString());
+        AssertOneLine(r);
+        Assert.Contains(plugins, r.Stderr);
+        Assert.Contains(how == "same_entry_id"
+            ? "plugins[7].id: 'hostile' is already the id of plugins[6]; plugin ids must be unique"
+            : "plugin id 'test.hostile' is loaded twice", r.Stderr);
+    }
+
+    [Fact]
     public void A_run_that_fails_before_its_first_step_still_gets_figures_and_a_complete_manifest()
     {
         using var tmp = RepoPaths.Temp();
@@ -235,7 +319,7 @@ public class HardeningTests
     [InlineData("image", "nan", "array 'image' has NaN at [3, 7] (the first bad pixel)")]
     [InlineData("variance", "zero", "array 'variance' has 0 (a variance must be positive) at [3, 7]")]
     [InlineData("variance", "negative", "array 'variance' has -1 (a variance must be positive) at [3, 7]")]
-    [InlineData("image", "flat", "array 'image' has shape")]
+    [InlineData("image", "flat", "array 'image' has shape (4096,); expected (64, 64) for this model's detector")]
     public void A_bad_data_file_is_bad_input_naming_the_file_the_array_and_the_first_bad_pixel(string array, string fault, string message)
     {
         using var tmp = RepoPaths.Temp();

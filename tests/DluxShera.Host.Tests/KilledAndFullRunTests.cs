@@ -88,6 +88,75 @@ public class KilledAndFullRunTests
         Assert.False(File.Exists(otherHost));
     }
 
+    [Fact]
+    public void A_run_directory_is_loadable_from_the_instant_it_appears_and_a_dead_creator_s_staging_is_removed()
+    {
+        using var tmp = RepoPaths.Temp();
+        using var dead = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
+        dead.WaitForExit();
+        // What a process killed while preparing a run leaves: a hidden staging directory, never a run.
+        string orphan = Directory.CreateDirectory(tmp.Combine($".r.creating.{dead.Id}@{Environment.MachineName}.{Guid.NewGuid():N}")).FullName;
+        File.WriteAllText(Path.Combine(orphan, "summary.json"), "{");
+
+        using (var writer = new FilesystemArtifactStore().CreateRun(new RunCreateRequest { OutputRoot = tmp.Path, RunId = "r", Dimension = 3 }))
+        {
+            // Before a single row: the run id names one complete, loadable (failed) run and nothing else is left.
+            Assert.Equal(["r"], Directory.GetFileSystemEntries(tmp.Path).Select(Path.GetFileName));
+            var summary = RunArtifacts.LoadSummary(writer.RunDirectory);
+            Assert.Equal("failed", summary["status"]!.GetValue<string>());
+            Assert.StartsWith("run incomplete: the process ended before the run finished", summary["message"]!.GetValue<string>());
+            Assert.Equal(3, RunArtifacts.LoadMeta(writer.RunDirectory)["theta"]!["dim"]!.GetValue<int>());
+            Assert.Equal(0, RunArtifacts.LoadTrace(writer.RunDirectory).Steps);
+            foreach (string channel in Directory.GetFiles(Path.Combine(writer.RunDirectory, RunLayout.PartialTraceDirectory)))
+            {
+                Assert.Equal(0, NpyFile.Load(channel).Shape[0]); // a valid .npy numpy loads, with 0 rows
+            }
+            var inspect = Dluxshera.Invoke("inspect", writer.RunDirectory);
+            Assert.True(inspect.ExitCode == 0, inspect.ToString());
+            Assert.Contains("0 trace rows × D = 3", inspect.Stdout);
+        }
+    }
+
+    [Fact]
+    public void Figure_temporaries_and_staging_directories_of_a_killed_plot_are_removed_when_the_run_is_opened()
+    {
+        using var tmp = RepoPaths.Temp();
+        var r = Dluxshera.Invoke("run", RepoPaths.Example("rosenbrock-gd.json"), "--out", tmp.Path, "--plugins", RepoPaths.PluginsJson,
+            "--set", "run.id=r", "--set", "optimizer.options.num_steps=20", "--quiet");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        string dir = tmp.Combine("r");
+        using var dead = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
+        dead.WaitForExit();
+        string owner = $"{dead.Id}@{Environment.MachineName}";
+
+        // The names our writers use, as a process killed while drawing leaves them.
+        string figureTemp = null!, staging = null!;
+        Assert.Throws<IOException>(() => DluxShera.Figures.FigureFile.Save(Path.Combine(dir, "figures", "x.png"), temp =>
+        {
+            figureTemp = temp;
+            File.WriteAllText(temp, "half a figure");
+            throw new IOException("killed while drawing");
+        }));
+        Assert.False(File.Exists(figureTemp), "a failed save removes its temporary");
+        DluxShera.Host.Runs.FiguresDirectory.Replace(tmp.Combine("elsewhere", "figures"), s => { staging = s; return []; });
+        string Orphaned(string name) => name.Replace(StaleTemporaries.Owner, owner);
+        string[] orphans =
+        [
+            Path.Combine(dir, "figures", Orphaned(Path.GetFileName(figureTemp))),
+            Path.Combine(dir, Orphaned(Path.GetFileName(staging))),
+            Path.Combine(dir, Orphaned(Path.GetFileName(staging)).Replace(".new.", ".old.")),
+        ];
+        File.WriteAllText(orphans[0], "half a figure");
+        foreach (string d in orphans[1..]) File.WriteAllText(Path.Combine(Directory.CreateDirectory(d).FullName, "panel_00_loss.png"), "x");
+        string live = Path.Combine(dir, "figures", Path.GetFileName(figureTemp));
+        File.WriteAllText(live, "being drawn by this process");
+
+        var inspect = Dluxshera.Invoke("inspect", dir);
+        Assert.True(inspect.ExitCode == 0, inspect.ToString());
+        Assert.All(orphans, o => Assert.False(File.Exists(o) || Directory.Exists(o), $"{o} should have been removed"));
+        Assert.True(File.Exists(live));
+    }
+
     [SkippableFact]
     public void A_full_disk_fails_the_run_with_the_io_cause_and_keeps_the_streamed_rows_loadable()
     {

@@ -58,6 +58,15 @@ public class SamplingRunTests
         var trace = RunArtifacts.LoadTrace(dir);
         Assert.Equal(270, trace.Steps);
         Assert.Equal(-samples["log_prob"].ToDoubles()[119], trace.Loss[^1], 12);
+        // grad_norm is ‖∇ loss‖ at each draw: for loss = ½ Σ hᵢ xᵢ² with h = 100^(i/2) = (1, 10, 100), ‖h ⊙ θ‖.
+        var gradNorm = trace.Channels["grad_norm"];
+        double[] h = [1, 10, 100];
+        for (int t = 0; t < trace.Steps; t++)
+        {
+            var theta = trace.ThetaAt(t).ToArray();
+            double expected = Math.Sqrt(Enumerable.Range(0, 3).Sum(i => h[i] * theta[i] * h[i] * theta[i]));
+            Assert.Equal(expected, gradNorm[t], 1e-12 * Math.Max(expected, 1));
+        }
         var meta = RunArtifacts.LoadMeta(dir);
         Assert.Equal("sampler:nuts", meta["sampler"]!["component"]!.GetValue<string>());
         Assert.Equal(2, meta["sampler"]!["chain_seeds"]!.AsArray().Count);

@@ -77,6 +77,41 @@ public class SignalFormulaTests
     }
 
     [Fact]
+    public void Raw_flux_signals_use_the_objective_derived_values_the_decoder_carries_and_the_recorded_derived_truth()
+    {
+        // A decoder that splits θ by the IndexMap and adds raw fluxes of its own (deliberately not the recipe's formula),
+        // with a derived truth to match: the signal must be made from these, not recomputed from log-flux and contrast.
+        var context = SheraContext(withTruth: true);
+        context.Meta["theta"]!["derived_truth"] = new JsonObject { ["binary.raw_fluxes"] = new JsonArray(100.0, 50.0) };
+        var decoding = new SignalContext { Trace = context.Trace, Meta = context.Meta, Decoder = new FluxDecoder() };
+        var flux = Values(new SheraSignalRecipe().Build(decoding), "binary.raw_flux_error_ppm");
+        // Row t: fluxes (101 + t, 49 − t) against (100, 50).
+        Assert.Equal(new[] { 1e4, -2e4, 2e4, -4e4 }, flux.Select(v => Math.Round(v, 6)).ToArray());
+        // Separation still comes from the decoded primitive values.
+        Assert.Equal(2.0, Values(new SheraSignalRecipe().Build(decoding), "binary.separation_error_uas")[1], 6);
+    }
+
+    private sealed class FluxDecoder : IThetaDecoder
+    {
+        private static readonly string[] Names =
+        [
+            "binary.separation_as", "binary.position_angle_deg", "binary.x_position_as", "system.plate_scale_as_per_pix",
+            "binary.log_flux_total", "binary.contrast",
+        ];
+
+        public IndexMap IndexMap { get; } = new([.. Names.Select((n, i) => new IndexMapEntry(n, i, i + 1, [1])), new IndexMapEntry("primary.zernike_coeffs_nm", 6, 8, [2])]);
+
+        public IReadOnlyDictionary<string, double[]> Decode(ReadOnlySpan<double> theta)
+        {
+            var result = new Dictionary<string, double[]>();
+            foreach (var e in IndexMap.Entries) result[e.Name] = theta[e.Start..e.Stop].ToArray();
+            double row = theta[0] == 10.0 ? 0 : 1;
+            result["binary.raw_fluxes"] = [101 + row, 49 - row];
+            return result;
+        }
+    }
+
+    [Fact]
     public void Shera_residuals_are_nan_without_truth()
     {
         var set = new SheraSignalRecipe().Build(SheraContext(withTruth: false));

@@ -10,7 +10,7 @@ public static class ContractVersion
     public const int Major = 1;
 
     /// <summary>Minor version: bumped when members or types are added compatibly.</summary>
-    public const int Minor = 2;
+    public const int Minor = 3;
 
     /// <summary>Patch version: documentation and bug fixes only.</summary>
     public const int Patch = 0;
@@ -18,7 +18,7 @@ public static class ContractVersion
     /// <summary>The version as <c>major.minor.patch</c>. Being a constant, it is compiled into every
     /// plugin that uses it (for example through <see cref="DluxSheraPluginAttribute"/>), so a plugin
     /// carries the version it was built against.</summary>
-    public const string Text = "1.2.0";
+    public const string Text = "1.3.0";
 
     /// <summary>Parses <c>major.minor.patch</c> (a missing minor or patch counts as 0).</summary>
     /// <param name="text">The version text.</param>

@@ -132,9 +132,29 @@ public readonly ref struct SampleRow
     /// <param name="energy">Hamiltonian energy.</param>
     public SampleRow(int chain, int draw, ReadOnlySpan<double> theta, double logDensity, bool warmup,
         double acceptProb, double stepSize, int treeDepth, int numLeapfrog, bool divergent, double energy)
+        : this(chain, draw, theta, logDensity, warmup, acceptProb, stepSize, treeDepth, numLeapfrog, divergent, energy, double.NaN)
+    {
+    }
+
+    /// <summary>Creates a row with the gradient norm at the draw (added in contract 1.3).</summary>
+    /// <param name="chain">Chain index.</param>
+    /// <param name="draw">Draw index within the chain (warm-up included).</param>
+    /// <param name="theta">θ of the draw; valid during the call only.</param>
+    /// <param name="logDensity">log p(θ).</param>
+    /// <param name="warmup">Whether the draw belongs to warm-up.</param>
+    /// <param name="acceptProb">Mean Metropolis acceptance probability of the transition.</param>
+    /// <param name="stepSize">Integrator step size.</param>
+    /// <param name="treeDepth">NUTS tree depth (HMC: 0).</param>
+    /// <param name="numLeapfrog">Leapfrog steps (gradient evaluations) of the transition.</param>
+    /// <param name="divergent">Whether the transition diverged.</param>
+    /// <param name="energy">Hamiltonian energy.</param>
+    /// <param name="gradientNorm">‖∇ log p(θ)‖₂ at the draw (the integrator has it for free), or NaN when unknown.</param>
+    public SampleRow(int chain, int draw, ReadOnlySpan<double> theta, double logDensity, bool warmup,
+        double acceptProb, double stepSize, int treeDepth, int numLeapfrog, bool divergent, double energy, double gradientNorm)
     {
         Chain = chain; Draw = draw; Theta = theta; LogDensity = logDensity; Warmup = warmup;
         AcceptProb = acceptProb; StepSize = stepSize; TreeDepth = treeDepth; NumLeapfrog = numLeapfrog; Divergent = divergent; Energy = energy;
+        GradientNorm = gradientNorm;
     }
 
     /// <summary>Chain index.</summary>
@@ -169,6 +189,9 @@ public readonly ref struct SampleRow
 
     /// <summary>Energy.</summary>
     public double Energy { get; }
+
+    /// <summary>‖∇ log p(θ)‖₂ at the draw (= ‖∇ loss‖ of the trace), NaN when the sampler did not say.</summary>
+    public double GradientNorm { get; }
 }
 
 /// <summary>Receives draws (the host writes <c>samples.npz</c> and <c>warmup.npz</c>).</summary>

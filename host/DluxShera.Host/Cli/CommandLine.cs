@@ -123,15 +123,18 @@ public static class CommandLine
         var formatOption = new Option<string>("--format") { Description = "png or svg", DefaultValueFactory = _ => "png" };
         var recipeOption = new Option<string?>("--recipe") { Description = "signal recipe: a name or JSON {\"name\", \"options\"} (default: the recipe the run recorded, else shera for SHERA runs, else generic)" };
         var plotOut = new Option<string?>("--out") { Description = "write signals.npz and figures/ here instead of into the run directory (e.g. for a read-only run)" };
+        var maxRowsOption = new Option<long?>("--max-rows") { Description = "at most this many trace rows in signals and figures (default: all up to 100,000 rows or 256 MiB; larger traces are streamed and decimated, keeping the first, lowest-loss and last rows)" };
         plot.Arguments.Add(plotRunDir);
         plot.Options.Add(formatOption);
+        plot.Options.Add(maxRowsOption);
         plot.Options.Add(recipeOption);
         plot.Options.Add(plotOut);
         plot.SetAction(p => Guarded(stderr, () =>
         {
             using var host = BuildHost(p);
             foreach (string file in SignalProducer.Produce(host.Services.GetRequiredService<Components.ComponentCatalog>(),
-                p.GetValue(plotRunDir)!, SignalProducer.ParseRecipe(p.GetValue(recipeOption)), p.GetValue(formatOption)!, p.GetValue(plotOut)).Files)
+                p.GetValue(plotRunDir)!, SignalProducer.ParseRecipe(p.GetValue(recipeOption)), p.GetValue(formatOption)!, p.GetValue(plotOut),
+                maxRows: p.GetValue(maxRowsOption)).Files)
             {
                 stdout.WriteLine(file);
             }

@@ -23,10 +23,20 @@ public static class StrictJsonBinder
     public static object Bind(Type type, JsonNode? node, string path)
     {
         var errors = new List<string>();
-        object? value = BindValue(type, node ?? new JsonObject(), path, errors);
+        object? value = BindCollecting(type, node, path, errors);
         if (errors.Count > 0) throw new ComponentOptionsException(string.Join(Environment.NewLine, errors));
         return value!;
     }
+
+    /// <summary>Binds what binds and adds every problem to <paramref name="errors"/> instead of throwing: keys with a
+    /// problem keep their defaults, so a caller can go on looking for more problems elsewhere (and must not use the
+    /// result when <paramref name="errors"/> is not empty).</summary>
+    /// <param name="type">The options class.</param>
+    /// <param name="node">The JSON (null: defaults).</param>
+    /// <param name="path">The JSON path of <paramref name="node"/>.</param>
+    /// <param name="errors">Receives one message per problem.</param>
+    public static object? BindCollecting(Type type, JsonNode? node, string path, List<string> errors) =>
+        BindValue(type, node ?? new JsonObject(), path, errors);
 
     /// <summary>The JSON key of a property.</summary>
     /// <param name="property">The property.</param>
@@ -144,6 +154,7 @@ public static class StrictJsonBinder
     private static object BindObject(Type type, JsonObject obj, string path, List<string> errors, object? existing = null)
     {
         var instance = existing is not null && existing.GetType() == type ? existing : Activator.CreateInstance(type)!;
+        int errorsBefore = errors.Count;
         var properties = Properties(type).ToDictionary(KeyOf, StringComparer.Ordinal);
         foreach (var (key, value) in obj)
         {
@@ -157,7 +168,8 @@ public static class StrictJsonBinder
             object? bound = BindValue(property.PropertyType, value, keyPath, errors, property.CanRead ? property.GetValue(instance) : null);
             if (errors.Count == before) property.SetValue(instance, bound);
         }
-        if (instance is IValidatableOptions validatable && errors.Count == 0)
+        // Rules across keys are checked when this object's own keys bound (problems elsewhere do not hide them).
+        if (instance is IValidatableOptions validatable && errors.Count == errorsBefore)
         {
             foreach (var (key, message) in validatable.Validate())
             {

@@ -125,6 +125,8 @@ public static class Ensemble
     private static List<string> RenderFigures(List<ParameterSeries> parameters, PullStatistics? pooled, string kind, string directory)
     {
         var data = parameters.Select(p => new EnsembleParameter(p.Name, [.. p.Best], [.. p.Truth], [.. p.Sigma])).ToList();
+        // Figures of an earlier aggregate killed while drawing leave temporaries: they go before new ones are drawn.
+        DluxShera.Numpy.StaleTemporaries.RemoveIn(directory);
         var files = new List<string>();
         bool hasPulls = pooled is not null;
         if (hasPulls)

@@ -28,7 +28,7 @@ public static class ExperimentManifest
             ["description"] = description,
             ["settings"] = settings?.DeepClone() ?? new JsonObject(),
         };
-        string temp = path + $".{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        string temp = DluxShera.Numpy.StaleTemporaries.TemporaryPath(path); // removed by the next reader if this process dies
         File.WriteAllText(temp, manifest.ToJsonString(JsonNumbers.Indented) + "\n");
         try
         {

@@ -141,7 +141,7 @@ public static class ExperimentPlan
         {
             if (!manifest.ContainsKey(key)) manifest[key] = value?.DeepClone();
         }
-        string temp = layout.Manifest + $".{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        string temp = DluxShera.Numpy.StaleTemporaries.TemporaryPath(layout.Manifest); // removed by the next reader if this process dies
         File.WriteAllText(temp, manifest.ToJsonString(JsonNumbers.Indented) + "\n");
         try
         {

@@ -24,10 +24,12 @@ public static class InspectCommand
         var summary = reader.LoadSummary();
         // Headers only: a trace of any size is described without loading it.
         var (traceRows, traceDimension, _) = reader.TraceShape();
-        // Load every present npz so corruption anywhere is reported, not only in the trace.
+        // Stream every present npz through (never held: grads.npz or signals.npz of a long run can be large) so
+        // corruption anywhere is reported, not only in the trace.
         foreach (string file in KnownArtifacts.Where(f => f.EndsWith(".npz", StringComparison.Ordinal) && f != RunLayout.Trace))
         {
-            reader.LoadArrays(file);
+            string path = Path.Combine(reader.RunDirectory, file);
+            if (File.Exists(path)) Numpy.NpzFile.ReadHeaders(path, verifyData: true);
         }
 
         string S(JsonNode? n) => n is null ? "null" : n.GetValueKind() == System.Text.Json.JsonValueKind.String ? n.GetValue<string>() : n.ToJsonString();

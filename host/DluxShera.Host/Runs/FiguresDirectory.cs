@@ -16,9 +16,11 @@ public static class FiguresDirectory
         figures = Path.GetFullPath(figures);
         string parent = Path.GetDirectoryName(figures)!;
         string name = Path.GetFileName(figures);
-        string suffix = $"{Environment.ProcessId}-{Guid.NewGuid():N}";
-        string staging = Path.Combine(parent, $".{name}.new-{suffix}");
-        string retired = Path.Combine(parent, $".{name}.old-{suffix}");
+        // Named like every temporary of ours (.name.<pid>@<host>.<guid>): a process killed while drawing leaves a
+        // directory that the next reader of the run removes (StaleTemporaries).
+        string suffix = $"{DluxShera.Numpy.StaleTemporaries.Owner}.{Guid.NewGuid():N}";
+        string staging = Path.Combine(parent, $".{name}.new.{suffix}");
+        string retired = Path.Combine(parent, $".{name}.old.{suffix}");
         Directory.CreateDirectory(staging);
         List<string> files;
         try

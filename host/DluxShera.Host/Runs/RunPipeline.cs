@@ -32,27 +32,30 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
     /// <param name="interruption">SIGINT/SIGTERM handling (cancellation, and the stop-now path), or null for none.</param>
     public int Execute(RunRequest request, TextWriter stdout, TextWriter stderr, RunInterruption? interruption = null)
     {
-        var (spec, specJson) = RunSpecLoader.Load(request.SpecFile, request.Overrides);
+        // The spec's own keys and every component are checked before any problem is reported, so one error lists them all.
+        var problems = new SpecProblems(request.SpecFile, request.Overrides);
+        var (spec, specJson) = RunSpecLoader.Load(request.SpecFile, request.Overrides, problems);
         catalog.RunSeed = spec.Run.Seed;
         if (spec.Sampler is not null)
         {
             // A sampler block instead of an optimizer block: a sampling run (docs/samplers.md).
             if (specJson["optimizer"] is not null) throw new BadInputException($"{request.SpecFile}: give either an 'optimizer' block (a fit) or a 'sampler' block (sampling), not both.");
-            return new Sampling.SamplingRun(catalog, plugins).Execute(spec, specJson, request, stdout, stderr, interruption);
+            return new Sampling.SamplingRun(catalog, plugins).Execute(spec, specJson, request, stdout, stderr, interruption, problems);
         }
-        var (objective, optimizer, store) = CreateComponents(request.SpecFile, request.Overrides, spec);
+        var (objective, optimizer, store) = CreateComponents(problems, spec);
         // Describe() blocks are checked before anything is written, so a plugin defect there costs no run directory.
         ComponentDescription.Of(objective.Descriptor.Key, objective.Component.Describe());
         var optimizerBlock = EngineBlock(optimizer);
 
         var primitiveMap = objective.Component.IndexMap;
+        // Before any θ-sized allocation (the start vector is the first): a run that cannot fit is refused, not killed.
+        RunResources.Check(objective.Descriptor.Key, primitiveMap.Dimension, optimizer.Component.Describe(), spec.Run.Uncertainty);
         var primitive0 = RunStart.PrimitiveStart(spec, objective);
         // Engines, estimators and samplers work in z; everything recorded for people (summary, images, signals) is primitive.
         var thetaSpace = new ThetaSpaceBuilder(catalog).Build(spec.ThetaMap, objective.Component, primitive0);
         var chain = thetaSpace.Chain;
         var indexMap = chain.ThetaIndexMap;
         int d = indexMap.Dimension;
-        RunResources.Check(objective.Descriptor.Key, d, optimizer.Component.Describe(), spec.Run.Uncertainty);
         var theta0 = thetaSpace.InitialTheta;
 
         string outputRoot = RunStart.OutputRoot(spec, request);
@@ -181,6 +184,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
             {
                 try
                 {
+                    DerivedValues.Record(writer.RunDirectory, chain, objective.Component);
                     var (_, signals) = SignalProducer.Produce(catalog, writer.RunDirectory, spec.Run.Signals, "png", renderFigures: spec.Run.Figures);
                     if (!request.Quiet) finalSignals = signals;
                 }
@@ -220,31 +224,13 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
         return primitive;
     }
 
-    // Creates the three components, reporting every spec problem at once (docs/run-spec.md).
-    private (CreatedComponent<IObjective>, CreatedComponent<IOptimizerEngine>, CreatedComponent<IArtifactStore>) CreateComponents(string specFile, IReadOnlyList<string> overrides, RunSpec spec)
+    // Creates the three components; every problem of the spec and of each component is reported at once (docs/run-spec.md).
+    private (CreatedComponent<IObjective>, CreatedComponent<IOptimizerEngine>, CreatedComponent<IArtifactStore>) CreateComponents(SpecProblems problems, RunSpec spec)
     {
-        var problems = new List<string>();
-        T? Create<T>(Func<T> create, string path) where T : class
-        {
-            try
-            {
-                return create();
-            }
-            catch (ComponentOptionsException e)
-            {
-                problems.Add(RunSpecLoader.Attribute(e.Message, overrides));
-            }
-            catch (OutOfMemoryException)
-            {
-                problems.Add($"{path}: creating it ran out of memory; reduce its size (dimension, pixels) or run on a machine with more memory");
-            }
-            return null;
-        }
-        var objective = Create(() => catalog.CreateWithOptions<IObjective>(ComponentKinds.Objective, spec.Objective, "objective"), "objective");
-        var optimizer = Create(() => catalog.CreateWithOptions<IOptimizerEngine>(ComponentKinds.Optimizer, spec.Optimizer, "optimizer"), "optimizer");
-        var store = Create(() => catalog.CreateWithOptions<IArtifactStore>(ComponentKinds.Store, spec.Store, "store"), "store");
-        if (problems.Count == 1) throw new BadInputException($"{specFile}: {problems[0]}");
-        if (problems.Count > 1) throw new BadInputException($"{specFile}: {problems.Count} problems: {string.Join("; ", problems.Select((p, i) => $"({i + 1}) {p}"))}");
+        var objective = problems.Create("objective", () => catalog.CreateWithOptions<IObjective>(ComponentKinds.Objective, spec.Objective, "objective"));
+        var optimizer = problems.Create("optimizer", () => catalog.CreateWithOptions<IOptimizerEngine>(ComponentKinds.Optimizer, spec.Optimizer, "optimizer"));
+        var store = problems.Create("store", () => catalog.CreateWithOptions<IArtifactStore>(ComponentKinds.Store, spec.Store, "store"));
+        problems.ThrowIfAny();
         return (objective!, optimizer!, store!);
     }
 
@@ -317,6 +303,7 @@ public sealed class RunPipeline(ComponentCatalog catalog, PluginRegistry plugins
                 ["primitive_index_map"] = IndexMapJson(chain.PrimitiveIndexMap),
                 ["theta_map"] = chain.IsIdentity ? null : chain.Document.DeepClone(),
                 ["truth"] = TruthJson(objective.Component),
+                ["derived_truth"] = DerivedValues.TruthJson(objective.Component),
                 ["init_from"] = spec.Run.InitFrom is { } from ? Path.GetFullPath(from) : null,
             },
             ["objective"] = objectiveBlock,

@@ -16,7 +16,22 @@ public static class RunSpecLoader
     /// <param name="overrides"><c>key.path=value</c> strings.</param>
     /// <returns>The bound spec and the effective JSON (after overrides).</returns>
     /// <exception cref="BadInputException">Missing file, malformed JSON, bad override, unknown key or wrong type.</exception>
-    public static (RunSpec Spec, JsonObject Json) Load(string file, IEnumerable<string> overrides)
+    public static (RunSpec Spec, JsonObject Json) Load(string file, IReadOnlyList<string> overrides)
+    {
+        var problems = new SpecProblems(file, overrides);
+        var loaded = Load(file, overrides, problems);
+        problems.ThrowIfAny();
+        return loaded;
+    }
+
+    /// <summary>Loads and overrides a spec and binds what binds, adding every key's problem to <paramref name="problems"/>
+    /// (so a caller can add the components' problems and report all at once). A missing file, malformed JSON or a
+    /// malformed <c>--set</c> still throws at once: nothing else can be checked then.</summary>
+    /// <param name="file">The spec file.</param>
+    /// <param name="overrides"><c>key.path=value</c> strings.</param>
+    /// <param name="problems">Receives the binding problems.</param>
+    /// <exception cref="BadInputException">Missing file, malformed JSON or a malformed override.</exception>
+    public static (RunSpec Spec, JsonObject Json) Load(string file, IReadOnlyList<string> overrides, SpecProblems problems)
     {
         if (!File.Exists(file)) throw new BadInputException($"{file}: run spec not found.");
         JsonObject json;
@@ -30,15 +45,10 @@ public static class RunSpecLoader
             throw new BadInputException($"{file}:{e.LineNumber + 1}:{e.BytePositionInLine + 1}: malformed JSON: {e.Message.Split(" Path:")[0]}", e);
         }
         foreach (string o in overrides) ApplyOverride(json, o);
-        try
-        {
-            var spec = (RunSpec)StrictJsonBinder.Bind(typeof(RunSpec), json, "");
-            return (spec, json);
-        }
-        catch (ComponentOptionsException e)
-        {
-            throw new BadInputException($"{file}: {Attribute(e.Message, overrides)}", e);
-        }
+        var errors = new List<string>();
+        var spec = (RunSpec)StrictJsonBinder.BindCollecting(typeof(RunSpec), json, "", errors)!;
+        foreach (string error in errors) problems.Add(error);
+        return (spec, json);
     }
 
     /// <summary>Names the <c>--set</c> assignments behind an error message, so the error is not blamed on the spec

@@ -40,12 +40,14 @@ public static class SignalProducer
         }
     }
 
-    // The decoder z → primitive values, rebuilt from meta.json and theta_map.npz alone (identity for primitive runs).
-    private static ThetaDecoder DecoderOf(FilesystemRunReader reader, JsonObject meta)
+    // The decoder z → primitive values, rebuilt from meta.json and theta_map.npz alone (identity for primitive runs), with
+    // the objective's derived quantities the run recorded for its trace rows (derived.npz).
+    private static ThetaDecoder DecoderOf(FilesystemRunReader reader, JsonObject meta, TraceSample sample)
     {
         try
         {
-            return new ThetaDecoder(ThetaMapArtifacts.Load(meta, reader.LoadArrays(ThetaMapArtifacts.FileName), reader.RunDirectory));
+            var chain = ThetaMapArtifacts.Load(meta, reader.LoadArrays(ThetaMapArtifacts.FileName), reader.RunDirectory);
+            return new ThetaDecoder(chain, DerivedValues.Load(reader, chain, sample));
         }
         catch (ThetaMapException e)
         {
@@ -96,15 +98,20 @@ public static class SignalProducer
     /// <param name="outDirectory">Where signals.npz and figures/ go instead of the run directory (<c>plot --out</c>), or null.</param>
     /// <param name="renderFigures">False writes signals.npz only (experiments keep ensembles small this way).</param>
     /// <returns>The files written and the signals.</returns>
+    /// <param name="maxRows">At most this many trace rows in the signals and figures (<c>plot --max-rows</c>); null:
+    /// every row up to <see cref="TraceSample.DefaultRowsFor"/> (100,000 rows or 256 MiB), else a decimated sample.</param>
     public static (IReadOnlyList<string> Files, SignalSet Signals) Produce(ComponentCatalog catalog, string runDirectory, ComponentReference? recipe, string format, string? outDirectory = null,
-        bool renderFigures = true)
+        bool renderFigures = true, long? maxRows = null)
     {
         if (format is not "png" and not "svg") throw new BadInputException($"--format '{format}': expected png or svg.");
+        if (maxRows is < 3) throw new BadInputException($"--max-rows {maxRows}: expected at least 3 (the first, the lowest-loss and the last row are always kept).");
         var reader = new FilesystemRunReader(runDirectory);
         string target = outDirectory is null ? reader.RunDirectory : Path.GetFullPath(outDirectory);
         WritableDirectory.Require(target, outDirectory is null ? "run directory" : "--out");
         var meta = reader.LoadMeta();
-        var trace = reader.LoadTrace();
+        // Streamed and, for a trace too large to hold, decimated: a trace of any size can be plotted.
+        var sample = reader.LoadTraceSample(maxRows);
+        var trace = sample.Trace;
         var chosen = recipe ?? RecordedRecipe(meta, reader) ?? DefaultRecipe(catalog, meta);
         CreatedComponent<ISignalRecipe> built;
         try
@@ -115,7 +122,7 @@ public static class SignalProducer
         {
             throw new BadInputException(e.Message, e);
         }
-        var decoder = DecoderOf(reader, meta);
+        var decoder = DecoderOf(reader, meta, sample);
         SignalSet set;
         try
         {
@@ -150,6 +157,13 @@ public static class SignalProducer
                 ["top_n"] = p.TopN,
                 ["log_y"] = p.LogY,
             }).ToArray()),
+            // Row i of every signal is trace row rows[i]; rows is null when every trace row is there.
+            ["trace_rows"] = new JsonObject
+            {
+                ["total"] = sample.TotalRows,
+                ["kept"] = sample.Rows.Length,
+                ["rows"] = sample.IsComplete ? null : new JsonArray(sample.Rows.Select(r => (JsonNode)r).ToArray()),
+            },
         };
         byte[] described = Encoding.UTF8.GetBytes(description.ToJsonString());
         arrays[MetadataEntry] = new NdArray(described, described.Length);
@@ -163,7 +177,8 @@ public static class SignalProducer
             if (!renderFigures) return (files, set);
             files.AddRange(FiguresDirectory.Replace(Path.Combine(target, RunLayout.Figures), directory =>
             {
-                var drawn = new List<string>(FigureRenderer.RenderPanels(set, directory, format));
+                var steps = sample.IsComplete ? null : sample.Rows.Select(r => (double)r).ToArray();
+                var drawn = new List<string>(FigureRenderer.RenderPanels(set, directory, format, steps: steps));
                 if (images is not null)
                 {
                     var data = images["data"];

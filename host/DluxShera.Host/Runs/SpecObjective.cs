@@ -13,15 +13,11 @@ public static class SpecObjective
     /// <exception cref="BadInputException">The spec or the objective's options are bad; the message names the spec file.</exception>
     public static (RunSpec Spec, IObjective Objective) Create(ComponentCatalog catalog, string specFile, IReadOnlyList<string> overrides)
     {
-        var (spec, _) = RunSpecLoader.Load(specFile, overrides);
+        var problems = new SpecProblems(specFile, overrides);
+        var (spec, _) = RunSpecLoader.Load(specFile, overrides, problems);
         catalog.RunSeed = spec.Run.Seed;
-        try
-        {
-            return (spec, catalog.Create<IObjective>(ComponentKinds.Objective, spec.Objective, "objective"));
-        }
-        catch (ComponentOptionsException e)
-        {
-            throw new BadInputException($"{specFile}: {e.Message}", e);
-        }
+        var objective = problems.Create("objective", () => catalog.Create<IObjective>(ComponentKinds.Objective, spec.Objective, "objective"));
+        problems.ThrowIfAny();
+        return (spec, objective!);
     }
 }

@@ -8,7 +8,8 @@ namespace DluxShera.Host.Sampling;
 /// rows to the run's trace as its progress record. <see cref="Arrays"/> packs them as samples.npz / warmup.npz.
 /// </summary>
 /// <param name="dimension">D.</param>
-/// <param name="trace">Receives chain 0's rows as trace rows (loss = −log p, base_lr = step size, accepted = not divergent).</param>
+/// <param name="trace">Receives chain 0's rows as trace rows (loss = −log p, grad_norm = ‖∇ log p‖ at the draw as the sampler
+/// reports it, base_lr = step size, accepted = not divergent).</param>
 public sealed class SampleCollector(int dimension, ITraceSink trace) : ISampleSink
 {
     private readonly ConcurrentDictionary<int, ChainBuffer> _chains = new();
@@ -49,7 +50,7 @@ public sealed class SampleCollector(int dimension, ITraceSink trace) : ISampleSi
                 double delta = row.Theta[i] - _previous[i];
                 stepNorm += delta * delta;
             }
-            trace.Append(new TraceRow(row.Draw, -row.LogDensity, row.Theta, double.NaN, row.Draw == 0 ? 0 : Math.Sqrt(stepNorm), row.StepSize, !row.Divergent));
+            trace.Append(new TraceRow(row.Draw, -row.LogDensity, row.Theta, row.GradientNorm, row.Draw == 0 ? 0 : Math.Sqrt(stepNorm), row.StepSize, !row.Divergent));
             row.Theta.CopyTo(_previous);
         }
     }

@@ -26,24 +26,19 @@ public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins
     /// <param name="stdout">The final table.</param>
     /// <param name="stderr">Progress.</param>
     /// <param name="interruption">SIGINT/SIGTERM: the first cancels the chains (draws so far are kept), a second saves them and exits.</param>
-    public int Execute(RunSpec spec, JsonObject specJson, RunRequest request, TextWriter stdout, TextWriter stderr, RunInterruption? interruption)
+    /// <param name="problems">The spec's problems found so far (the components' are added; all are reported at once), or null.</param>
+    public int Execute(RunSpec spec, JsonObject specJson, RunRequest request, TextWriter stdout, TextWriter stderr, RunInterruption? interruption, SpecProblems? problems = null)
     {
-        CreatedComponent<IObjective> objective;
-        CreatedComponent<ISampler> sampler;
-        CreatedComponent<IArtifactStore> store;
-        try
-        {
-            objective = catalog.CreateWithOptions<IObjective>(ComponentKinds.Objective, spec.Objective, "objective");
-            sampler = catalog.CreateWithOptions<ISampler>(ComponentKinds.Sampler, spec.Sampler!, "sampler");
-            store = catalog.CreateWithOptions<IArtifactStore>(ComponentKinds.Store, spec.Store, "store");
-        }
-        catch (ComponentOptionsException e)
-        {
-            throw new BadInputException($"{request.SpecFile}: {e.Message}", e);
-        }
+        problems ??= new SpecProblems(request.SpecFile, request.Overrides);
+        // Null only when a problem was recorded, and then ThrowIfAny throws before any is used.
+        var objective = problems.Create("objective", () => catalog.CreateWithOptions<IObjective>(ComponentKinds.Objective, spec.Objective, "objective"))!;
+        var sampler = problems.Create("sampler", () => catalog.CreateWithOptions<ISampler>(ComponentKinds.Sampler, spec.Sampler!, "sampler"))!;
+        var store = problems.Create("store", () => catalog.CreateWithOptions<IArtifactStore>(ComponentKinds.Store, spec.Store, "store"))!;
+        problems.ThrowIfAny();
 
         // Chains sample in the run's θ-space z (theta_map); the posterior people read is also reported in primitive values.
         var primitiveMap = objective.Component.IndexMap;
+        RunResources.Check(objective.Descriptor.Key, primitiveMap.Dimension, sampler.Component.Describe(), uncertainty: false);
         var primitive0 = RunStart.PrimitiveStart(spec, objective);
         var thetaSpace = new ThetaSpaceBuilder(catalog).Build(spec.ThetaMap, objective.Component, primitive0);
         var chain = thetaSpace.Chain;
@@ -76,7 +71,8 @@ public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins
             var truth = new double[primitiveMap.Dimension];
             bool hasTruth = objective.Component is ITruthProvider provider && provider.TryGetTruth(truth);
             var finish = new RunFinisher(writer, meta, sampler, collector, createdAt, git, chain, hasTruth ? truth : null,
-                (m, samples) => PosteriorSignals.Build(catalog, spec.Run.Signals, m, samples, writer, new ThetaDecoder(chain), hasTruth ? truth : null));
+                (m, samples) => PosteriorSignals.Build(catalog, spec.Run.Signals, m, samples, writer,
+                    new ThetaDecoder(chain, objective.Component as IThetaDecoder), hasTruth ? truth : null));
             interruption?.SetStopNow((why, code) =>
             {
                 // A second signal: the chains are still running; save the draws so far and end the process.
@@ -118,6 +114,7 @@ public sealed class SamplingRun(ComponentCatalog catalog, PluginRegistry plugins
             {
                 try
                 {
+                    DerivedValues.Record(writer.RunDirectory, chain, objective.Component);
                     SignalProducer.Produce(catalog, writer.RunDirectory, spec.Run.Signals, "png");
                 }
                 catch (Exception e) when (e is BadInputException or ArtifactException or IOException or InvalidOperationException or ArgumentException)

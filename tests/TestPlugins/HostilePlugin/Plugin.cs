@@ -32,6 +32,9 @@ public sealed class HostileObjectiveOptions
     public int ThrowAfter { get; set; } = -1;
     public bool FactoryThrows { get; set; }
     public string ParameterName { get; set; } = "x";
+
+    /// <summary>Milliseconds each evaluation sleeps (a slow model, so a run lasts long enough to be signalled).</summary>
+    public int DelayMs { get; set; }
 }
 
 public sealed class HostileObjective(HostileObjectiveOptions o) : IObjective
@@ -43,6 +46,8 @@ public sealed class HostileObjective(HostileObjectiveOptions o) : IObjective
 
     public void GetInitialTheta(Span<double> theta)
     {
+        // The host must refuse a run that cannot fit before it allocates θ: fail loudly instead of touching gigabytes.
+        if (theta.Length > 100_000_000) throw new InvalidOperationException($"the host asked for a start of D = {theta.Length} without checking memory first");
         theta.Fill(3.0);
         if (o.StartNan) theta[theta.Length - 1] = double.NaN;
     }
@@ -50,6 +55,7 @@ public sealed class HostileObjective(HostileObjectiveOptions o) : IObjective
     public double Evaluate(ReadOnlySpan<double> theta, Span<double> gradient)
     {
         if (o.ThrowAfter >= 0 && _evaluations++ >= o.ThrowAfter) ThrowDefect();
+        if (o.DelayMs > 0) Thread.Sleep(o.DelayMs);
         double f = 0;
         for (int i = 0; i < theta.Length; i++)
         {
