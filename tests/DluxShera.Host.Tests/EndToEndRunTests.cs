@@ -318,7 +318,13 @@ public class EndToEndRunTests
         var summary = RunArtifacts.LoadSummary(tmp.Combine("runs", "tp"));
         Assert.Equal("ok", summary["status"]!.GetValue<string>());
         Assert.True(summary["loss_best"]!.GetValue<double>() < 1e-6);
-        Assert.Equal("sign_gd", RunArtifacts.LoadMeta(tmp.Combine("runs", "tp"))["optimizer"]!["name"]!.GetValue<string>());
+        var optimizer = RunArtifacts.LoadMeta(tmp.Combine("runs", "tp"))["optimizer"]!;
+        Assert.Equal("sign_gd", optimizer["name"]!.GetValue<string>());
+        // Its Describe() nests a dictionary: meta.json keeps it an object (it used to be a list of "[key, value]" strings).
+        Assert.Equal("""{"kind":"exponential_decay","decay":0.98}""", optimizer["schedule"]!.ToJsonString());
+        // The engine never appends diagnostics; the host writes them from its rows (run.json: diagnostics_every 50).
+        var steps = File.ReadAllLines(tmp.Combine("runs", "tp", "diag_steps.jsonl")).Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!["step"]!.GetValue<int>());
+        Assert.Equal(Enumerable.Range(0, 9).Select(k => 50 * k), steps);
     }
 
     private static Dluxshera.Result Process(string workingDirectory, string file, params string[] args)

@@ -27,12 +27,10 @@ public sealed class GradientChecker
     /// <param name="objective">The objective.</param>
     /// <param name="theta">θ (length D).</param>
     /// <param name="settings">Tolerances, sizes and the seed.</param>
-    /// <param name="extraTerms">The objective's extra loss terms when it does not declare them itself (a θ-mapped
-    /// objective, whose primitive objective does: <see cref="MappedExtraLossTerms"/>); default: the objective's own.</param>
-    public GradientChecker(IObjective objective, ReadOnlySpan<double> theta, GradientCheckSettings settings, IExtraLossTerms? extraTerms = null)
+    public GradientChecker(IObjective objective, ReadOnlySpan<double> theta, GradientCheckSettings settings)
     {
         _objective = objective;
-        _extraTerms = extraTerms ?? objective as IExtraLossTerms;
+        _extraTerms = objective as IExtraLossTerms;
         _theta = theta.ToArray();
         _settings = settings;
         _d = _theta.Length;
