@@ -217,6 +217,15 @@ public static class CommandLine
                 p.GetValue(backendOption)!, batches, overrides);
         }));
         bench.Subcommands.Add(shera);
+        var samplers = new Command("samplers", "sampler:nuts on the Stan benchmark targets (tools/stan-bench): ESS per gradient and per CPU second.");
+        var samplersJsonOption = new Option<bool>("--json") { Description = "also print the rows as one JSON object" };
+        samplers.Options.Add(samplersJsonOption);
+        samplers.SetAction(p => Guarded(stderr, () =>
+        {
+            using var host = BuildHost(p);
+            return Benchmarks.SamplerBenchmark.Execute(host.Services.GetRequiredService<Components.ComponentCatalog>(), stdout, p.GetValue(samplersJsonOption));
+        }));
+        bench.Subcommands.Add(samplers);
         root.Subcommands.Add(bench);
 
         var parsed = root.Parse(args);
