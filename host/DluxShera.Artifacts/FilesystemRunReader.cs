@@ -171,6 +171,30 @@ public sealed class FilesystemRunReader : IRunReader
         return new TraceSample(new TraceData { Loss = lossValues, Theta = thetaValues, Dimension = dim, Channels = others }, kept, rows);
     }
 
+    /// <summary>
+    /// Streams the θ rows of the trace (trace.npz, or the rows every channel of trace.partial/ holds) in chunks, so a
+    /// pass over every row needs one chunk of memory whatever the size of the trace.
+    /// </summary>
+    /// <param name="onChunk">Receives the chunk's first row and its values (rows × D, row-major); returns whether to go on.</param>
+    /// <param name="chunkBytes">Bytes read at a time.</param>
+    /// <returns>The number of rows in the trace and D.</returns>
+    /// <exception cref="ArtifactException">A missing, truncated or inconsistent trace.</exception>
+    public (long Rows, int Dimension) ForEachThetaChunk(RowChunkHandler onChunk, int chunkBytes = NpyRowReader.DefaultChunkBytes)
+    {
+        var meta = LoadMeta();
+        int dim = meta["theta"]?["dim"]?.GetValue<int>()
+            ?? throw new ArtifactException($"{PathOf(RunLayout.Meta)}: theta.dim is missing; it is needed to check the trace.");
+        using var channels = TraceChannels.OpenRun(RunDirectory);
+        if (!channels.Names.Contains("theta")) throw new ArtifactException($"{channels.Source}: array 'theta' is required (found: {string.Join(", ", channels.Names)}).");
+        using var theta = channels.Open("theta");
+        if (theta.Header.Shape.Length != 2 || theta.Header.Shape[1] != dim)
+        {
+            throw new ArtifactException($"{theta.Source}: theta has shape {NdArray.FormatShape(theta.Header.Shape)}; meta.json says theta.dim = {dim}, so (T, {dim}) was expected.");
+        }
+        NpyRowReader.ForEachChunk(theta.Stream, theta.Header, theta.Rows, chunkBytes, theta.Source, onChunk);
+        return (theta.Rows, dim);
+    }
+
     /// <inheritdoc/>
     public Checkpoint? LoadCheckpoint(string which)
     {

@@ -22,19 +22,28 @@ public static class DerivedValues
     public static bool Record(string runDirectory, ThetaMapChain chain, IObjective objective)
     {
         if (objective is not IThetaDecoder primitiveDecoder) return false;
-        var trace = new FilesystemRunReader(runDirectory).LoadTrace();
+        var reader = new FilesystemRunReader(runDirectory);
         var decoder = new ThetaDecoder(chain, primitiveDecoder);
-        int t = trace.Steps;
+        // Streamed a chunk of θ rows at a time: the trace may be larger than memory, derived.npz is K values a row.
+        var (rows, _, _) = reader.TraceShape();
+        int t = checked((int)rows);
         var series = new Dictionary<string, (double[] Values, int K)>(StringComparer.Ordinal);
-        for (int row = 0; row < t; row++)
+        int dim = chain.ThetaDimension;
+        reader.ForEachThetaChunk((first, values) =>
         {
-            foreach (var (name, values) in ThetaDecoder.Derived(chain.PrimitiveIndexMap, decoder.Decode(trace.ThetaAt(row))))
+            for (int i = 0; i < values.Length / dim; i++)
             {
-                if (!series.TryGetValue(name, out var s)) series[name] = s = (new double[t * values.Length], values.Length);
-                if (values.Length != s.K) throw new InvalidOperationException($"objective '{objective.Name}' decodes '{name}' to {values.Length} values at trace row {row}, {s.K} before");
-                values.CopyTo(s.Values, row * s.K);
+                long row = first + i;
+                if (row >= t) return false;
+                foreach (var (name, derived) in ThetaDecoder.Derived(chain.PrimitiveIndexMap, decoder.Decode(values.Slice(i * dim, dim))))
+                {
+                    if (!series.TryGetValue(name, out var s)) series[name] = s = (new double[checked(t * derived.Length)], derived.Length);
+                    if (derived.Length != s.K) throw new InvalidOperationException($"objective '{objective.Name}' decodes '{name}' to {derived.Length} values at trace row {row}, {s.K} before");
+                    derived.CopyTo(s.Values, (int)row * s.K);
+                }
             }
-        }
+            return true;
+        });
         if (series.Count == 0) return false;
         NpzFile.Save(Path.Combine(runDirectory, RunLayout.Derived), series.Select(kv => KeyValuePair.Create(kv.Key, new NdArray(kv.Value.Values, t, kv.Value.K))));
         RunArtifacts.RecordAddedArtifacts(runDirectory);
