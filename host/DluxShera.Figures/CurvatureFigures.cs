@@ -54,6 +54,16 @@ public static class CurvatureFigures
 
     private static string Correlation(double[] hessian, IReadOnlyList<string> names, string file)
     {
+        Save(CorrelationPlot(hessian, names), file, 900, 860);
+        return file;
+    }
+
+    /// <summary>The correlation figure before it is saved (tests read its data, ticks and colour range).</summary>
+    /// <param name="hessian">D×D row-major.</param>
+    /// <param name="names">D parameter names.</param>
+    public static Plot CorrelationPlot(double[] hessian, IReadOnlyList<string> names)
+    {
+        FigureRenderer.EnsureFonts();
         int d = names.Count;
         var grid = new double[d, d];
         for (int i = 0; i < d; i++)
@@ -80,12 +90,21 @@ public static class CurvatureFigures
         plot.Axes.Left.SetTicks(positions.Select(p => d - 1 - p).ToArray(), labels);
         plot.Title("Hessian at the best point, normalised: H_ij / √(H_ii H_jj)", size: 13);
         plot.Axes.SetLimits(-0.5, d - 0.5, -0.5, d - 0.5);
-        Save(plot, file, 900, 860);
-        return file;
+        return plot;
     }
 
     private static string Spectrum(IReadOnlyList<string> names, EigenModes modes, string file)
     {
+        Save(SpectrumPlot(names, modes), file, 960, 640);
+        return file;
+    }
+
+    /// <summary>The spectrum figure before it is saved (tests read its points and annotations).</summary>
+    /// <param name="names">D parameter names.</param>
+    /// <param name="modes">The modes.</param>
+    public static Plot SpectrumPlot(IReadOnlyList<string> names, EigenModes modes)
+    {
+        FigureRenderer.EnsureFonts();
         var values = modes.Eigenvalues;
         int k = values.Length;
         var plot = new Plot();
@@ -115,12 +134,21 @@ public static class CurvatureFigures
         // Room above the points for the annotations; the legend sits outside the data.
         plot.Axes.SetLimits(-0.7, k - 0.3, ys.Min() - 0.5, ys.Max() + (ys.Max() - ys.Min()) * 0.9 + 1);
         plot.ShowLegend(Edge.Bottom);
-        Save(plot, file, 960, 640);
-        return file;
+        return plot;
     }
 
     private static string Loadings(IReadOnlyList<string> names, EigenModes modes, string file)
     {
+        Save(LoadingsPlot(names, modes), file, 900, 760);
+        return file;
+    }
+
+    /// <summary>The loadings figure before it is saved (tests read its data and ticks).</summary>
+    /// <param name="names">D parameter names.</param>
+    /// <param name="modes">The modes.</param>
+    public static Plot LoadingsPlot(IReadOnlyList<string> names, EigenModes modes)
+    {
+        FigureRenderer.EnsureFonts();
         int d = names.Count, k = modes.Eigenvalues.Length;
         var grid = new double[d, k];
         for (int i = 0; i < d; i++)
@@ -138,8 +166,7 @@ public static class CurvatureFigures
         plot.Axes.SetLimits(-0.5, k - 0.5, -0.5, d - 0.5);
         plot.Title($"eigenvector loadings V[parameter, mode] ({modes.Source})", size: 13);
         plot.XLabel("mode (descending eigenvalue)");
-        Save(plot, file, 900, 760);
-        return file;
+        return plot;
     }
 
     private static void Save(Plot plot, string file, int width, int height)
