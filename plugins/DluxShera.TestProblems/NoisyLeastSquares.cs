@@ -23,6 +23,18 @@ public sealed class NoisyLinearOptions : IValidatableOptions
         if (Dimension < 1) yield return ("dimension", "must be ≥ 1");
         if (Observations < Dimension) yield return ("observations", $"must be ≥ dimension ({Dimension})");
         if (!(Sigma > 0)) yield return ("sigma", "must be positive");
+        // The factory fills the dense N×D design matrix at once, before the host's own memory check can run: refuse
+        // sizes that cannot exist (one .NET array) or cannot fit (the memory this process may use) here.
+        long cells = (long)Observations * Dimension;
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (cells > Array.MaxLength)
+        {
+            yield return ("observations", FormattableString.Invariant($"observations × dimension = {cells:N0} values in the dense design matrix; at most {Array.MaxLength:N0} fit in one array"));
+        }
+        else if (cells * (double)sizeof(double) > 0.9 * available)
+        {
+            yield return ("observations", FormattableString.Invariant($"the dense {Observations:N0} × {Dimension:N0} design matrix needs about {cells * (double)sizeof(double) / (1L << 30):0.#} GiB; {available / (double)(1L << 30):0.#} GiB is available"));
+        }
     }
 }
 
@@ -48,7 +60,7 @@ public sealed class NoisyLinearLeastSquares : IResidualObjective, IPerObservatio
         int n = options.Observations, d = options.Dimension;
         var rng = new Random(unchecked((int)options.Seed ^ (int)(options.Seed >> 32)));
         double Normal() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
-        _a = new double[n * d];
+        _a = new double[(long)n * d];
         for (int i = 0; i < _a.Length; i++) _a[i] = Normal();
         _truth = new double[d];
         for (int j = 0; j < d; j++) _truth[j] = Normal();
