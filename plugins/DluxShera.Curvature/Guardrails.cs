@@ -52,7 +52,8 @@ public static class Guardrails
                 nonFinite++;
                 c = options.Floor;
             }
-            if (c < 0) c = options.Negative == NegativeHandling.Abs ? -c : options.Floor;
+            if (c < 0 && options.Negative == NegativeHandling.Abs) c = -c;
+            // A negative estimate under negative: floor is raised to the floor too, and counted like a small one.
             if (c < options.Floor)
             {
                 c = options.Floor;

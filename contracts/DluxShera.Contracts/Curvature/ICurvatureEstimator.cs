@@ -48,7 +48,8 @@ public sealed class CurvatureEstimate
     /// <summary>The dense D×D matrix, row-major, or null.</summary>
     public double[]? Dense { get; init; }
 
-    /// <summary>Entries raised to the floor.</summary>
+    /// <summary>Entries the guardrails moved to a bound: raised to the floor (below it, or negative when negatives are
+    /// floored) or clipped to the ceiling. Non-finite entries are counted in <see cref="NonFiniteCount"/> instead.</summary>
     public int FlooredCount { get; init; }
 
     /// <summary>Entries that were NaN or infinite before the guardrails.</summary>
