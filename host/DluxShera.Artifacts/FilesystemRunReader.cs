@@ -28,9 +28,7 @@ public sealed class FilesystemRunReader : IRunReader
     /// corruption, never held, so a trace of any size can be described.</summary>
     public (long Rows, int Dimension, string Source) TraceShape()
     {
-        var meta = LoadMeta();
-        int dim = meta["theta"]?["dim"]?.GetValue<int>()
-            ?? throw new ArtifactException($"{PathOf(RunLayout.Meta)}: theta.dim is missing; it is needed to check the trace.");
+        int dim = MetaThetaDimension();
         string path = PathOf(RunLayout.Trace);
         if (File.Exists(path))
         {
@@ -39,10 +37,7 @@ public sealed class FilesystemRunReader : IRunReader
             {
                 throw new ArtifactException($"{path}: arrays 'loss' and 'theta' are required (found: {string.Join(", ", headers.Keys)}).");
             }
-            if (theta.Shape.Length != 2 || theta.Shape[1] != dim)
-            {
-                throw new ArtifactException($"{path}: theta has shape {NdArray.FormatShape(theta.Shape)}; meta.json says theta.dim = {dim}, so (T, {dim}) was expected.");
-            }
+            RequireThetaShape(theta.Shape, dim, path);
             if (loss.Shape.Length != 1 || loss.Shape[0] != theta.Shape[0])
             {
                 throw new ArtifactException($"{path}: loss has shape {NdArray.FormatShape(loss.Shape)}; expected ({theta.Shape[0]},) to match theta's T.");
@@ -52,6 +47,18 @@ public sealed class FilesystemRunReader : IRunReader
         string partial = PathOf(RunLayout.PartialTraceDirectory);
         if (!Directory.Exists(partial)) throw new ArtifactException($"{path}: file not found (and no {RunLayout.PartialTraceDirectory}/ to recover from).");
         return (StreamingTrace.RowsInPartial(partial), dim, partial);
+    }
+
+    // meta.json's theta.dim, which every trace reader checks the trace against.
+    private int MetaThetaDimension() => LoadMeta()["theta"]?["dim"]?.GetValue<int>()
+        ?? throw new ArtifactException($"{PathOf(RunLayout.Meta)}: theta.dim is missing; it is needed to check the trace.");
+
+    private static void RequireThetaShape(IReadOnlyList<int> shape, int dim, string source)
+    {
+        if (shape.Count != 2 || shape[1] != dim)
+        {
+            throw new ArtifactException($"{source}: theta has shape {NdArray.FormatShape(shape)}; meta.json says theta.dim = {dim}, so (T, {dim}) was expected.");
+        }
     }
 
     /// <inheritdoc/>
@@ -92,15 +99,10 @@ public sealed class FilesystemRunReader : IRunReader
         {
             throw new ArtifactException($"{path}: file not found (and no {RunLayout.PartialTraceDirectory}/ to recover from).");
         }
-        var meta = LoadMeta();
-        int dim = meta["theta"]?["dim"]?.GetValue<int>()
-            ?? throw new ArtifactException($"{PathOf(RunLayout.Meta)}: theta.dim is missing; it is needed to check the trace.");
+        int dim = MetaThetaDimension();
         var loss = Require(arrays, "loss", path);
         var theta = Require(arrays, "theta", path);
-        if (theta.Shape.Length != 2 || theta.Shape[1] != dim)
-        {
-            throw new ArtifactException($"{path}: theta has shape {theta.ShapeText}; meta.json says theta.dim = {dim}, so (T, {dim}) was expected.");
-        }
+        RequireThetaShape(theta.Shape, dim, path);
         if (loss.Shape.Length != 1 || loss.Shape[0] != theta.Shape[0])
         {
             throw new ArtifactException($"{path}: loss has shape {loss.ShapeText}; expected ({theta.Shape[0]},) to match theta's T.");
@@ -121,9 +123,7 @@ public sealed class FilesystemRunReader : IRunReader
     /// <exception cref="ArtifactException">A missing, truncated or inconsistent trace.</exception>
     public TraceSample LoadTraceSample(long? maxRows = null, int chunkBytes = NpyRowReader.DefaultChunkBytes)
     {
-        var meta = LoadMeta();
-        int dim = meta["theta"]?["dim"]?.GetValue<int>()
-            ?? throw new ArtifactException($"{PathOf(RunLayout.Meta)}: theta.dim is missing; it is needed to check the trace.");
+        int dim = MetaThetaDimension();
         using var channels = TraceChannels.OpenRun(RunDirectory);
         if (!channels.Names.Contains("loss") || !channels.Names.Contains("theta"))
         {
@@ -154,10 +154,7 @@ public sealed class FilesystemRunReader : IRunReader
         double[] thetaValues, lossValues;
         using (var theta = channels.Open("theta"))
         {
-            if (theta.Header.Shape.Length != 2 || theta.Header.Shape[1] != dim)
-            {
-                throw new ArtifactException($"{theta.Source}: theta has shape {NdArray.FormatShape(theta.Header.Shape)}; meta.json says theta.dim = {dim}, so (T, {dim}) was expected.");
-            }
+            RequireThetaShape(theta.Header.Shape, dim, theta.Source);
             if (theta.Rows != rows) throw new ArtifactException($"{theta.Source}: theta has {theta.Rows} rows; expected {rows} to match loss.");
             thetaValues = Read(theta);
         }
@@ -181,16 +178,11 @@ public sealed class FilesystemRunReader : IRunReader
     /// <exception cref="ArtifactException">A missing, truncated or inconsistent trace.</exception>
     public (long Rows, int Dimension) ForEachThetaChunk(RowChunkHandler onChunk, int chunkBytes = NpyRowReader.DefaultChunkBytes)
     {
-        var meta = LoadMeta();
-        int dim = meta["theta"]?["dim"]?.GetValue<int>()
-            ?? throw new ArtifactException($"{PathOf(RunLayout.Meta)}: theta.dim is missing; it is needed to check the trace.");
+        int dim = MetaThetaDimension();
         using var channels = TraceChannels.OpenRun(RunDirectory);
         if (!channels.Names.Contains("theta")) throw new ArtifactException($"{channels.Source}: array 'theta' is required (found: {string.Join(", ", channels.Names)}).");
         using var theta = channels.Open("theta");
-        if (theta.Header.Shape.Length != 2 || theta.Header.Shape[1] != dim)
-        {
-            throw new ArtifactException($"{theta.Source}: theta has shape {NdArray.FormatShape(theta.Header.Shape)}; meta.json says theta.dim = {dim}, so (T, {dim}) was expected.");
-        }
+        RequireThetaShape(theta.Header.Shape, dim, theta.Source);
         NpyRowReader.ForEachChunk(theta.Stream, theta.Header, theta.Rows, chunkBytes, theta.Source, onChunk);
         return (theta.Rows, dim);
     }

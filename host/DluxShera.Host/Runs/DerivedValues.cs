@@ -24,28 +24,26 @@ public static class DerivedValues
         if (objective is not IThetaDecoder primitiveDecoder) return false;
         var reader = new FilesystemRunReader(runDirectory);
         var decoder = new ThetaDecoder(chain, primitiveDecoder);
-        // Streamed a chunk of θ rows at a time: the trace may be larger than memory, derived.npz is K values a row.
-        var (rows, _, _) = reader.TraceShape();
-        int t = checked((int)rows);
-        var series = new Dictionary<string, (double[] Values, int K)>(StringComparer.Ordinal);
+        // Streamed a chunk of θ rows at a time (the trace may be larger than memory; derived.npz is K values a row),
+        // in one pass: the values grow row by row, so the row count need not be read first.
+        var series = new Dictionary<string, (List<double> Values, int K)>(StringComparer.Ordinal);
         int dim = chain.ThetaDimension;
-        reader.ForEachThetaChunk((first, values) =>
+        var (rows, _) = reader.ForEachThetaChunk((first, values) =>
         {
             for (int i = 0; i < values.Length / dim; i++)
             {
-                long row = first + i;
-                if (row >= t) return false;
                 foreach (var (name, derived) in ThetaDecoder.Derived(chain.PrimitiveIndexMap, decoder.Decode(values.Slice(i * dim, dim))))
                 {
-                    if (!series.TryGetValue(name, out var s)) series[name] = s = (new double[checked(t * derived.Length)], derived.Length);
-                    if (derived.Length != s.K) throw new InvalidOperationException($"objective '{objective.Name}' decodes '{name}' to {derived.Length} values at trace row {row}, {s.K} before");
-                    derived.CopyTo(s.Values, (int)row * s.K);
+                    if (!series.TryGetValue(name, out var s)) series[name] = s = ([], derived.Length);
+                    if (derived.Length != s.K) throw new InvalidOperationException($"objective '{objective.Name}' decodes '{name}' to {derived.Length} values at trace row {first + i}, {s.K} before");
+                    s.Values.AddRange(derived);
                 }
             }
             return true;
         });
         if (series.Count == 0) return false;
-        NpzFile.Save(Path.Combine(runDirectory, RunLayout.Derived), series.Select(kv => KeyValuePair.Create(kv.Key, new NdArray(kv.Value.Values, t, kv.Value.K))));
+        int t = checked((int)rows);
+        NpzFile.Save(Path.Combine(runDirectory, RunLayout.Derived), series.Select(kv => KeyValuePair.Create(kv.Key, new NdArray(kv.Value.Values.ToArray(), t, kv.Value.K))));
         RunArtifacts.RecordAddedArtifacts(runDirectory);
         return true;
     }
