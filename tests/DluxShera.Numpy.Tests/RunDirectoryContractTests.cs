@@ -443,4 +443,18 @@ public class RunDirectoryContractTests
         writer.Dispose();   // already completed: nothing more is written
         Assert.Equal(message, RunArtifacts.LoadSummary(dir)["message"]!.GetValue<string>());
     }
+
+    [Fact]
+    public void The_lowest_loss_row_kept_in_a_sample_is_the_first_of_equal_lowest_losses_as_numpys_argmin()
+    {
+        using var tmp = RepoPaths.Temp();
+        string dir = tmp.Combine("tie");
+        double[] loss = [9, 8, 1, 7, 6, 5, 4, 1, 3, 2];   // the lowest loss, 1, at rows 2 and 7
+        RunArtifacts.SaveRun(dir, new TraceData { Loss = loss, Theta = [.. Enumerable.Range(0, 10).Select(i => (double)i)], Dimension = 1 }, Meta(1), new JsonObject { ["status"] = "ok" });
+        // 10 rows, at most 4: k = ⌈9/2⌉ = 5 keeps 0, 5 and 9, plus argmin(loss) = 2.
+        var sample = new FilesystemRunReader(dir).LoadTraceSample(maxRows: 4, chunkBytes: 16);
+        Assert.Equal([0, 2, 5, 9], sample.Rows);
+        Assert.Equal(new[] { 9.0, 1, 5, 2 }, sample.Trace.Loss);
+        Assert.Equal(new[] { 0.0, 2, 5, 9 }, sample.Trace.Theta);
+    }
 }
