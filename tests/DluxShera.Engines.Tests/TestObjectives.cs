@@ -6,6 +6,10 @@ namespace DluxShera.Tests;
 internal sealed class FunctionObjective(int dimension, Func<double[], double[], double> evaluate, double[]? start = null) : IObjective
 {
     public int Calls { get; private set; }
+
+    /// <summary>Every θ evaluated, in order.</summary>
+    public List<double[]> Points { get; } = [];
+
     public string Name => "function";
     public IndexMap IndexMap { get; } = IndexMap.SingleVector(dimension);
     public void GetInitialTheta(Span<double> theta) => (start ?? new double[dimension]).CopyTo(theta);
@@ -13,6 +17,7 @@ internal sealed class FunctionObjective(int dimension, Func<double[], double[], 
     public double Evaluate(ReadOnlySpan<double> theta, Span<double> gradient)
     {
         Calls++;
+        Points.Add(theta.ToArray());
         var g = new double[dimension];
         double f = evaluate(theta.ToArray(), g);
         g.CopyTo(gradient);
