@@ -79,4 +79,32 @@ public class PluginSourcesTests
         Assert.Equal(2, missing.ExitCode);
         Assert.Contains("--plugin " + tmp.Combine("Nope.dll") + ": no such file", missing.Stderr);
     }
+
+    // Experiment points are new workbenches (worker threads, child processes, Slurm tasks): each must load the
+    // --plugin assemblies too, or every point of a sweep over a drop-in objective fails with "no objective".
+    [Theory]
+    [InlineData("threads")]
+    [InlineData("processes")]
+    public void Experiment_points_load_the_plugin_option_assemblies_too(string isolation)
+    {
+        using var tmp = RepoPaths.Temp();
+        string file = MinimalPluginsFile(tmp.Path);
+        string spec = tmp.Combine("sweep.json");
+        File.WriteAllText(spec, """
+            {
+              "experiment": "dropin",
+              "base": { "objective": { "name": "quadratic", "preset": "well_conditioned" }, "optimizer": { "name": "gd", "options": { "num_steps": 3 } } },
+              "sweep": { "grid": [ { "path": "optimizer.options.learning_rate", "values": [0.01, 0.02] } ] }
+            }
+            """);
+        string[] extra = ["--plugin", Shipped("DluxShera.TestProblems"), "--plugin", Shipped("DluxShera.Optimizers")];
+        var run = Dluxshera.Invoke(["--plugins", file, .. extra, "experiment", "run", spec, "--out", tmp.Path, "--workers", "1", "--isolation", isolation]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(2, Directory.GetFiles(tmp.Combine("dropin", "runs"), "summary.json", SearchOption.AllDirectories).Length);
+
+        var submit = Dluxshera.Invoke(["--plugins", file, .. extra, "experiment", "submit", spec, "--slurm", "--dry-run", "--out", tmp.Combine("exp")]);
+        Assert.True(submit.ExitCode == 0, submit.ToString());
+        string exec = submit.Stdout.Split('\n').Single(l => l.StartsWith("exec ", StringComparison.Ordinal));
+        Assert.Contains($"--plugin {Shipped("DluxShera.TestProblems")} --plugin {Shipped("DluxShera.Optimizers")} experiment run", exec);
+    }
 }

@@ -157,7 +157,7 @@ public static class CommandLine
         aggregate.SetAction(p => Guarded(stderr, () =>
             AggregateCommand.Execute(p.GetValue(experimentDirArgument)!, p.GetValue(metaOption), stdout)));
         experiment.Subcommands.Add(aggregate);
-        AddExperimentCommands(experiment, pluginsOption, stdout, stderr, Guarded);
+        AddExperimentCommands(experiment, pluginsOption, pluginOption, stdout, stderr, Guarded);
         root.Subcommands.Add(experiment);
 
         var bench = new Command("bench", "Benchmarks that print ratios against a baseline measured in the same invocation.");
@@ -239,7 +239,7 @@ public static class CommandLine
     }
 
     // experiment run / status / submit / report (aggregate is above, where it has always been).
-    private static void AddExperimentCommands(Command experiment, Option<string?> pluginsOption, TextWriter stdout, TextWriter stderr, Func<TextWriter, Func<int>, int> Guarded)
+    private static void AddExperimentCommands(Command experiment, Option<string?> pluginsOption, Option<string[]> pluginOption, TextWriter stdout, TextWriter stderr, Func<TextWriter, Func<int>, int> Guarded)
     {
         var run = new Command("run", "Run every point of an experiment spec (sweep or time series) that is not done yet; see docs/experiments.md.");
         var spec = new Argument<string>("spec") { Description = "the experiment spec (JSON)" };
@@ -260,7 +260,7 @@ public static class CommandLine
                 var other => throw new BadInputException($"--isolation '{other}': expected threads or processes."),
             };
             var request = new ExperimentRunRequest(p.GetValue(spec)!, p.GetValue(outOption), p.GetValue(workers), p.GetValue(shard), p.GetValue(retry),
-                p.GetValue(figures), mode, Path.GetFullPath(PluginsFile.Locate(p.GetValue(pluginsOption))));
+                p.GetValue(figures), mode, Path.GetFullPath(PluginsFile.Locate(p.GetValue(pluginsOption))), ExtraPluginPaths(p, pluginOption));
             using var cancel = new CancellationTokenSource();
             // SIGINT (Ctrl+C) and SIGTERM (the scheduler's time limit): start nothing new, stop running points cleanly;
             // the exit code is then the signal's (130, 143), as for `run`.
@@ -303,7 +303,8 @@ public static class CommandLine
         {
             if (!p.GetValue(slurm)) throw new BadInputException("experiment submit: pass --slurm (Slurm is the scheduler supported; Kubernetes indexed Jobs run 'experiment run' directly, see docs/experiments.md).");
             var request = new SlurmSubmitRequest(p.GetValue(submitSpec)!, p.GetValue(submitOut), p.GetValue(arraySize), p.GetValue(partition), p.GetValue(time),
-                p.GetValue(cpus), p.GetValue(memory), p.GetValue(account), p.GetValue(dryRun), Path.GetFullPath(PluginsFile.Locate(p.GetValue(pluginsOption))));
+                p.GetValue(cpus), p.GetValue(memory), p.GetValue(account), p.GetValue(dryRun), Path.GetFullPath(PluginsFile.Locate(p.GetValue(pluginsOption))),
+                ExtraPluginPaths(p, pluginOption));
             return SlurmSubmit.Execute(request, stdout, stderr);
         }));
         experiment.Subcommands.Add(submit);
@@ -316,6 +317,10 @@ public static class CommandLine
         report.SetAction(p => Guarded(stderr, () => ReportCommand.Execute(p.GetValue(reportDir)!, p.GetValue(reportOut), stdout)));
         experiment.Subcommands.Add(report);
     }
+
+    // --plugin values made absolute: points run as threads, children or Slurm tasks, from other working directories.
+    private static string[] ExtraPluginPaths(ParseResult p, Option<string[]> pluginOption) =>
+        (p.GetValue(pluginOption) ?? []).Select(Path.GetFullPath).ToArray();
 
     private static int GuardedCommand(string[] args, TextWriter stderr, Func<int> action)
     {

@@ -12,8 +12,9 @@ namespace DluxShera.Host.Experiments;
 /// <param name="Figures">Per-run figures on (they are off inside experiments by default).</param>
 /// <param name="Isolation">Threads or processes.</param>
 /// <param name="PluginsFile">plugins.json (absolute).</param>
+/// <param name="ExtraPlugins"><c>--plugin</c> assemblies (absolute), loaded by every point on top of the plugins file.</param>
 public sealed record ExperimentRunRequest(string SpecFile, string? Out, int Workers, string? ShardOption, bool RetryFailed, bool Figures,
-    PointIsolation Isolation, string PluginsFile);
+    PointIsolation Isolation, string PluginsFile, IReadOnlyList<string> ExtraPlugins);
 
 /// <summary>
 /// <c>dluxshera experiment run</c>: prepares the experiment directory, decides which of this shard's points
@@ -100,8 +101,8 @@ public static class ExperimentRunner
     private static void Work(ExperimentRunRequest request, PointScheduler scheduler, ExperimentProgress progress, CancellationToken cancellation)
     {
         using IPointExecutor executor = request.Isolation == PointIsolation.Threads
-            ? new InProcessPointExecutor(request.PluginsFile)
-            : new ChildProcessPointExecutor(request.PluginsFile);
+            ? new InProcessPointExecutor(request.PluginsFile, request.ExtraPlugins)
+            : new ChildProcessPointExecutor(request.PluginsFile, request.ExtraPlugins);
         while (scheduler.Next(cancellation) is { } job)
         {
             progress.Started();

@@ -35,7 +35,8 @@ public enum PointIsolation
 
 /// <summary>Runs points on the calling thread through a workbench host of its own (the catalog is not shared between threads).</summary>
 /// <param name="pluginsFile">plugins.json.</param>
-public sealed class InProcessPointExecutor(string pluginsFile) : IPointExecutor
+/// <param name="extraPlugins"><c>--plugin</c> assemblies loaded on top of it.</param>
+public sealed class InProcessPointExecutor(string pluginsFile, IReadOnlyList<string> extraPlugins) : IPointExecutor
 {
     private IHost? _host;
 
@@ -46,7 +47,7 @@ public sealed class InProcessPointExecutor(string pluginsFile) : IPointExecutor
         int code;
         try
         {
-            _host ??= Workbench.Build(pluginsFile, verbose: false);
+            _host ??= Workbench.Build(pluginsFile, verbose: false, extraPlugins);
             var request = new RunRequest(job.SpecFile, [], null, Quiet: true, job.Overwrite);
             // The experiment's signal reaches the run as `run`'s own would: the engine is cancelled, and one that
             // ignores it past the grace period gets the stop-now path (its run saved as cancelled, the process ends).
@@ -75,7 +76,8 @@ public sealed class InProcessPointExecutor(string pluginsFile) : IPointExecutor
 
 /// <summary>Runs each point as <c>dluxshera run &lt;spec&gt; --quiet</c> in a child process; cancellation sends SIGTERM.</summary>
 /// <param name="pluginsFile">plugins.json (absolute, so the child finds it from any directory).</param>
-public sealed class ChildProcessPointExecutor(string pluginsFile) : IPointExecutor
+/// <param name="extraPlugins"><c>--plugin</c> assemblies (absolute), passed on to each child.</param>
+public sealed class ChildProcessPointExecutor(string pluginsFile, IReadOnlyList<string> extraPlugins) : IPointExecutor
 {
     private static readonly TimeSpan TermGrace = TimeSpan.FromSeconds(30);
 
@@ -91,6 +93,11 @@ public sealed class ChildProcessPointExecutor(string pluginsFile) : IPointExecut
         };
         foreach (string a in prefix) info.ArgumentList.Add(a);
         foreach (string a in new[] { "run", job.SpecFile, "--quiet", "--plugins", pluginsFile }) info.ArgumentList.Add(a);
+        foreach (string plugin in extraPlugins)
+        {
+            info.ArgumentList.Add("--plugin");
+            info.ArgumentList.Add(plugin);
+        }
         if (job.Overwrite) info.ArgumentList.Add("--overwrite");
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
         var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);

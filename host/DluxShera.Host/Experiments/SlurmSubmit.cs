@@ -17,8 +17,9 @@ namespace DluxShera.Host.Experiments;
 /// <param name="Account">Account, or null.</param>
 /// <param name="DryRun">Print the script; write and submit nothing.</param>
 /// <param name="PluginsFile">plugins.json (absolute).</param>
+/// <param name="ExtraPlugins"><c>--plugin</c> assemblies (absolute), named again in the script so every task loads them.</param>
 public sealed record SlurmSubmitRequest(string SpecFile, string? Out, int ArraySize, string? Partition, string? Time, int CpusPerTask, string? Memory,
-    string? Account, bool DryRun, string PluginsFile);
+    string? Account, bool DryRun, string PluginsFile, IReadOnlyList<string> ExtraPlugins);
 
 /// <summary>
 /// <c>dluxshera experiment submit &lt;spec&gt; --slurm</c>: prepares the experiment directory (so every spec
@@ -77,7 +78,9 @@ public static partial class SlurmSubmit
         string outRoot = Path.GetDirectoryName(layout.Directory)!;
         var command = new List<string> { file };
         command.AddRange(prefix);
-        command.AddRange(["--plugins", request.PluginsFile, "experiment", "run", spec.SpecFile, "--out", outRoot, "--workers", request.CpusPerTask.ToString(CultureInfo.InvariantCulture)]);
+        command.AddRange(["--plugins", request.PluginsFile]);
+        foreach (string plugin in request.ExtraPlugins) command.AddRange(["--plugin", plugin]);
+        command.AddRange(["experiment", "run", spec.SpecFile, "--out", outRoot, "--workers", request.CpusPerTask.ToString(CultureInfo.InvariantCulture)]);
         var sb = new StringBuilder();
         sb.Append("#!/bin/bash\n");
         sb.Append($"# Written by dluxshera experiment submit: {spec.Points.Count} points of experiment '{spec.Name}' over {tasks} array tasks.\n");
