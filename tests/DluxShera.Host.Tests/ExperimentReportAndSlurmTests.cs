@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using DluxShera.Host.Experiments;
 using Xunit;
@@ -53,7 +54,30 @@ public class ExperimentReportAndSlurmTests
         Assert.Contains("data-rows-shown=\"1\"", failed);
         Assert.Contains("1 of 6 runs shown", failed);
         Assert.Contains("p0003-", failed);
+
+        // Sorted from the address: the rows follow the runs' loss_best (read from their summary.json) by value,
+        // not as text (10.3 sorts after 2.3), in either direction, also together with the status filter.
+        var bestLoss = Directory.GetDirectories(tmp.Combine("mixed", "runs"))
+            .ToDictionary(d => Path.GetFileName(d), d => JsonNode.Parse(File.ReadAllText(Path.Combine(d, "summary.json")))!["loss_best"]!.GetValue<double>());
+        Assert.Equal(bestLoss.OrderByDescending(kv => kv.Value).Select(kv => kv.Key), RunOrder(DumpDom(chromium!, page, "#sort=-loss_best")));
+        Assert.Equal(bestLoss.OrderBy(kv => kv.Value).Select(kv => kv.Key), RunOrder(DumpDom(chromium!, page, "#sort=loss_best")));
+        var okOnly = DumpDom(chromium!, page, "#status=ok&sort=-loss_best");
+        Assert.Contains("data-rows-shown=\"5\"", okOnly);
+        Assert.Equal(bestLoss.OrderByDescending(kv => kv.Value).Select(kv => kv.Key), RunOrder(okOnly));
+
+        // A run without a summary yet (still running) has an empty loss cell: it sorts last in either direction.
+        string lowest = bestLoss.MinBy(kv => kv.Value).Key;
+        File.Delete(tmp.Combine("mixed", "runs", lowest, "summary.json"));
+        string page2 = tmp.Combine("report-running.html");
+        Assert.Equal(0, Dluxshera.Invoke("experiment", "report", tmp.Combine("mixed"), "--out", page2).ExitCode);
+        var rest = bestLoss.Where(kv => kv.Key != lowest).ToList();
+        Assert.Equal(rest.OrderBy(kv => kv.Value).Select(kv => kv.Key).Append(lowest), RunOrder(DumpDom(chromium!, page2, "#sort=loss_best")));
+        Assert.Equal(rest.OrderByDescending(kv => kv.Value).Select(kv => kv.Key).Append(lowest), RunOrder(DumpDom(chromium!, page2, "#sort=-loss_best")));
     }
+
+    // The run directories in the order the page's table shows them (the first cell of each body row).
+    private static IEnumerable<string> RunOrder(string dom) =>
+        Regex.Matches(dom, "<tr data-status=\"[a-z]+\"[^>]*><td>([^<]+)</td>").Select(m => m.Groups[1].Value);
 
     private static string DumpDom(string chromium, string page, string hash)
     {

@@ -10,7 +10,8 @@ namespace DluxShera.Host.Experiments;
 /// <summary>
 /// <c>dluxshera experiment report &lt;dir&gt;</c>: one self-contained HTML page (inline CSS and JavaScript, the
 /// ensemble figures embedded as SVG, nothing fetched from the network) with the experiment's manifest, the
-/// run table (sortable by any column, filterable by status, also from the URL: <c>report.html#status=failed</c>),
+/// run table (sortable by any column, filterable by status, both also from the URL:
+/// <c>report.html#status=failed</c>, <c>report.html#sort=-loss_best</c>, joined with <c>&amp;</c>),
 /// the ensemble statistics and figures, and links to each run's own figures. It aggregates first, so the
 /// page and table.csv/ensemble.json always agree.
 /// </summary>
@@ -169,7 +170,7 @@ public static class ReportCommand
         figcaption { font-size: 0.8em; color: #666; text-align: center; } footer { margin-top: 2em; color: #888; font-size: 0.8em; }
         """;
 
-    // Sorting (numbers by value, text by locale), filtering by status (also from #status=…), and a count of what
+    // Sorting (numbers by value, text by locale, empty cells last), filtering by status (also from #status=…), and a count of what
     // is shown; it also records how many figures laid out with a non-empty box, which the browser test reads.
     private const string Script = """
         (function () {
@@ -187,27 +188,38 @@ public static class ReportCommand
             shown.textContent = n + ' of ' + body.rows.length + ' runs shown';
             document.body.setAttribute('data-rows-shown', String(n));
           }
+          // A number when the cell holds one, null when it is empty (a failed run has no loss), else its text.
           function key(cell) {
             var v = cell.getAttribute('data-value');
-            return v !== null && v !== '' && !isNaN(Number(v)) ? Number(v) : cell.textContent;
+            if (v !== null && v !== '' && !isNaN(Number(v))) return Number(v);
+            return cell.textContent === '' ? null : cell.textContent;
           }
-          Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, i) {
-            th.addEventListener('click', function () {
-              var asc = !th.classList.contains('sorted-asc');
-              Array.prototype.forEach.call(table.tHead.rows[0].cells, function (h) { h.classList.remove('sorted-asc', 'sorted-desc'); });
-              th.classList.add(asc ? 'sorted-asc' : 'sorted-desc');
-              var rows = Array.prototype.slice.call(body.rows);
-              rows.sort(function (a, b) {
-                var x = key(a.cells[i]), y = key(b.cells[i]);
-                var c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
-                return asc ? c : -c;
-              });
-              rows.forEach(function (r) { body.appendChild(r); });
+          var headers = table.tHead.rows[0].cells;
+          function sortBy(i, asc) {
+            Array.prototype.forEach.call(headers, function (h) { h.classList.remove('sorted-asc', 'sorted-desc'); });
+            headers[i].classList.add(asc ? 'sorted-asc' : 'sorted-desc');
+            var rows = Array.prototype.slice.call(body.rows);
+            rows.sort(function (a, b) {
+              var x = key(a.cells[i]), y = key(b.cells[i]);
+              if (x === null || y === null) return (x === null) - (y === null); // empty cells last in either direction
+              var c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+              return asc ? c : -c;
             });
+            rows.forEach(function (r) { body.appendChild(r); });
+          }
+          Array.prototype.forEach.call(headers, function (th, i) {
+            th.addEventListener('click', function () { sortBy(i, !th.classList.contains('sorted-asc')); });
           });
           filter.addEventListener('change', apply);
           var m = /status=([^&]+)/.exec(location.hash);
           if (m) filter.value = decodeURIComponent(m[1]);
+          // #sort=loss_best (ascending) or #sort=-loss_best (descending), so a link can share a sorted view.
+          var s = /sort=(-?)([^&]+)/.exec(location.hash);
+          if (s) {
+            Array.prototype.forEach.call(headers, function (h, i) {
+              if (h.getAttribute('data-column') === decodeURIComponent(s[2])) sortBy(i, s[1] !== '-');
+            });
+          }
           apply();
           var drawn = 0;
           Array.prototype.forEach.call(document.querySelectorAll('figure.ensemble-figure svg'), function (svg) {
