@@ -57,8 +57,11 @@ public static class ChainRunner
         var metricEstimator = new MetricEstimator(d, settings.DenseMetric);
         if (settings.NumWarmup > 0 && settings.AdaptStepSize)
         {
-            stepSize = InitialStepSize(state, metric, stepSize, integrator, rng);
+            // Stan sets μ = log(10 ε) from the step size it was given, before refining that step size
+            // (services/sample/hmc_nuts_*_adapt, then run_adaptive_sampler's init_stepsize); only the restarts after a
+            // metric update take μ from the refined step size.
             stepAdaptation.Restart(stepSize);
+            stepSize = InitialStepSize(state, metric, stepSize, integrator, rng);
         }
 
         int total = settings.NumWarmup + settings.NumSamples;

@@ -124,4 +124,34 @@ public class BenchCommandTests
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains("no-such-preset", bad.Stderr);
     }
+
+    [Fact]
+    public void Bench_samplers_runs_a_target_once_per_seed_and_reports_the_mean_and_sd_of_ess_per_gradient()
+    {
+        var r = Dluxshera.Invoke("bench", "samplers", "--targets", "logistic_regression", "--seeds", "3,4", "--json", "--plugins", RepoPaths.PluginsJson);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var rows = JsonNode.Parse(r.Stdout.Split('\n').Single(l => l.StartsWith('{')))!.AsObject();
+        Assert.Equal(["logistic_regression"], rows.Select(kv => kv.Key));
+        var runs = rows["logistic_regression"]!["runs"]!.AsArray();
+        Assert.Equal([3UL, 4UL], runs.Select(run => run!["seed"]!.GetValue<ulong>()));
+        var perGradient = runs.Select(run => run!["min_ess_bulk"]!.GetValue<double>() / run!["gradients"]!.GetValue<double>()).ToArray();
+        Assert.Equal(perGradient, runs.Select(run => run!["ess_per_gradient"]!.GetValue<double>()));
+        Assert.NotEqual(perGradient[0], perGradient[1]);
+        Assert.Equal((perGradient[0] + perGradient[1]) / 2, rows["logistic_regression"]!["ess_per_gradient_mean"]!.GetValue<double>(), 12);
+        // The sample sd (ddof 1) of two values is |a − b|/√2.
+        Assert.Equal(Math.Abs(perGradient[0] - perGradient[1]) / Math.Sqrt(2), rows["logistic_regression"]!["ess_per_gradient_sd"]!.GetValue<double>(), 12);
+        foreach (var run in runs)
+        {
+            Assert.Equal(0, run!["divergences"]!.GetValue<int>());
+            Assert.InRange(run["max_rhat"]!.GetValue<double>(), 0.99, 1.05);
+        }
+
+        var badSeed = Dluxshera.Invoke("bench", "samplers", "--seeds", "1,x", "--plugins", RepoPaths.PluginsJson);
+        Assert.Equal(2, badSeed.ExitCode);
+        Assert.Contains("--seeds: 'x'", badSeed.Stderr);
+        var badTarget = Dluxshera.Invoke("bench", "samplers", "--targets", "banana", "--plugins", RepoPaths.PluginsJson);
+        Assert.Equal(2, badTarget.ExitCode);
+        Assert.Contains("'banana'", badTarget.Stderr);
+        Assert.Contains("funnel_10d", badTarget.Stderr);
+    }
 }

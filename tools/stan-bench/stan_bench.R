@@ -1,15 +1,20 @@
 #!/usr/bin/env Rscript
 # Stan (rstan, Debian r-cran-rstan) on the sampler benchmark targets: ESS per gradient evaluation and per second.
-# Usage: nice -n 10 Rscript tools/stan-bench/stan_bench.R OUT.json   (compiles four models once: minutes of CPU)
+# Usage: nice -n 10 Rscript tools/stan-bench/stan_bench.R OUT.json [SEED ...]
+#   (compiles four models once: minutes of CPU; then samples each target once per seed, default seed 20261129)
 # Settings match `dluxshera bench samplers`: 4 chains run one after another, 1000 warm-up + 1000 draws, diagonal
 # metric, adapt_delta 0.8, max tree depth 10. ESS = rstan's rank-normalised bulk ESS (Vehtari et al. 2021),
 # the smallest over parameters; gradients = Σ n_leapfrog over the draws (warm-up excluded); seconds = Σ over chains of
 # warm-up + sampling time (what `bench samplers` measures as CPU time of the whole call).
+# OUT.json holds, per target, one row per seed ("runs") and the mean and sample sd of ESS per gradient over the seeds.
+# STAN_BENCH_CACHE=DIR keeps the compiled models there (one .rds per model and code hash): later runs skip compiling.
 suppressMessages(library(rstan))
 # Debian's r-cran-bh ships no headers of its own (it depends on libboost-dev): point rstan at the system Boost.
 if (system.file("include", package = "BH") == "") rstan_options(boost_lib = "/usr/include")
 args <- commandArgs(trailingOnly = TRUE)
 out <- if (length(args) > 0) args[1] else "stan-bench.json"
+seeds <- if (length(args) > 1) as.integer(args[-1]) else 20261129L
+if (any(is.na(seeds))) stop("stan_bench.R: seeds must be integers, got: ", paste(args[-1], collapse = " "))
 here <- dirname(sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE)))
 source(file.path(here, "targets.stan.R"))
 targets <- list(
@@ -18,26 +23,48 @@ targets <- list(
   list(name = "funnel_10d", code = funnel, data = list()),
   list(name = "logistic_regression", code = logistic, data = logistic_data())
 )
-rows <- list()
-for (t in targets) {
-  compile <- system.time(model <- stan_model(model_code = t$code, model_name = t$name))[["elapsed"]]
-  fit <- sampling(model, data = t$data, chains = 4, cores = 1, iter = 2000, warmup = 1000, seed = 20261129,
-                  control = list(adapt_delta = 0.8, max_treedepth = 10, metric = "diag_e"), refresh = 0)
-  draws <- as.array(fit)                                # iterations × chains × (parameters + lp__)
-  pars <- setdiff(dimnames(draws)[[3]], "lp__")
-  ess <- sapply(pars, function(p) ess_bulk(draws[, , p]))
-  params <- get_sampler_params(fit, inc_warmup = FALSE)
-  gradients <- sum(sapply(params, function(p) sum(p[, "n_leapfrog__"])))
-  divergences <- sum(sapply(params, function(p) sum(p[, "divergent__"])))
-  seconds <- sum(get_elapsed_time(fit))                 # warm-up + sampling, chains one after another
-  rhat <- max(sapply(pars, function(p) Rhat(draws[, , p])))
-  rows[[t$name]] <- list(min_ess_bulk = min(ess), gradients = gradients, seconds = seconds,
-                         ess_per_gradient = min(ess) / gradients, ess_per_second = min(ess) / seconds,
-                         divergences = divergences, max_rhat = rhat, compile_seconds = compile)
-  cat(sprintf("%-22s min ESS %7.0f  grads %8.0f  ESS/grad %.4f  ESS/s %8.0f  div %d  R^ %.3f\n", t$name, min(ess), gradients,
-              min(ess) / gradients, min(ess) / seconds, divergences, rhat))
+cache <- Sys.getenv("STAN_BENCH_CACHE")
+# The compiled model of a target, from the cache when its code is unchanged.
+compiled <- function(t) {
+  if (cache == "") return(stan_model(model_code = t$code, model_name = t$name))
+  dir.create(cache, showWarnings = FALSE, recursive = TRUE)
+  code_file <- tempfile(fileext = ".stan")
+  writeLines(t$code, code_file)
+  path <- file.path(cache, sprintf("%s-%s.rds", t$name, unname(tools::md5sum(code_file))))
+  if (file.exists(path)) return(readRDS(path))
+  model <- stan_model(model_code = t$code, model_name = t$name)
+  saveRDS(model, path)
+  model
 }
-json <- paste0("{\n", paste(sprintf("  \"%s\": {%s}", names(rows), sapply(rows, function(r)
-  paste(sprintf("\"%s\": %.10g", names(r), unlist(r)), collapse = ", "))), collapse = ",\n"), "\n}\n")
-writeLines(json, out)
+fmt <- function(r) paste(sprintf("\"%s\": %.10g", names(r), unlist(r)), collapse = ", ")
+blocks <- character(0)
+for (t in targets) {
+  compile <- system.time(model <- compiled(t))[["elapsed"]]
+  runs <- list()
+  for (seed in seeds) {
+    fit <- sampling(model, data = t$data, chains = 4, cores = 1, iter = 2000, warmup = 1000, seed = seed,
+                    control = list(adapt_delta = 0.8, max_treedepth = 10, metric = "diag_e"), refresh = 0)
+    draws <- as.array(fit)                                # iterations × chains × (parameters + lp__)
+    pars <- setdiff(dimnames(draws)[[3]], "lp__")
+    ess <- sapply(pars, function(p) ess_bulk(draws[, , p]))
+    params <- get_sampler_params(fit, inc_warmup = FALSE)
+    gradients <- sum(sapply(params, function(p) sum(p[, "n_leapfrog__"])))
+    divergences <- sum(sapply(params, function(p) sum(p[, "divergent__"])))
+    seconds <- sum(get_elapsed_time(fit))               # warm-up + sampling, chains one after another
+    rhat <- max(sapply(pars, function(p) Rhat(draws[, , p])))
+    step <- mean(sapply(params, function(p) p[1, "stepsize__"]))
+    runs[[length(runs) + 1]] <- list(seed = seed, min_ess_bulk = min(ess), gradients = gradients, seconds = seconds,
+                                     ess_per_gradient = min(ess) / gradients, ess_per_second = min(ess) / seconds,
+                                     divergences = divergences, max_rhat = rhat, mean_step_size = step)
+    cat(sprintf("%-22s seed %-9d min ESS %7.0f  grads %8.0f  ESS/grad %.4f  ESS/s %8.0f  div %d  R^ %.3f  eps %.3f\n", t$name, seed,
+                min(ess), gradients, min(ess) / gradients, min(ess) / seconds, divergences, rhat, step))
+  }
+  epg <- sapply(runs, function(r) r$ess_per_gradient)
+  sd_epg <- if (length(epg) > 1) sd(epg) else NA
+  blocks <- c(blocks, sprintf("  \"%s\": {\"compile_seconds\": %.4g, \"seeds\": %d, \"ess_per_gradient_mean\": %.10g, \"ess_per_gradient_sd\": %s,\n    \"runs\": [\n%s\n    ]}",
+                              t$name, compile, length(runs), mean(epg), if (is.na(sd_epg)) "null" else sprintf("%.10g", sd_epg),
+                              paste(sprintf("      {%s}", sapply(runs, fmt)), collapse = ",\n")))
+  cat(sprintf("%-22s ESS/grad over %d seeds: mean %.4f sd %s\n", t$name, length(epg), mean(epg), format(sd_epg, digits = 3)))
+}
+writeLines(paste0("{\n", paste(blocks, collapse = ",\n"), "\n}"), out)
 cat("stan", as.character(packageVersion("rstan")), "->", out, "\n")

@@ -10,65 +10,110 @@ namespace DluxShera.Host.Benchmarks;
 
 /// <summary>
 /// <c>dluxshera bench samplers</c>: sampler:nuts on the targets of tools/stan-bench (docs/benchmarks.md), with Stan's
-/// settings (4 chains, 1000 warm-up + 1000 draws, diagonal metric, target acceptance 0.8, max tree depth 10).
+/// settings (4 chains, 1000 warm-up + 1000 draws, diagonal metric, target acceptance 0.8, max tree depth 10, every coordinate
+/// of every chain's start uniform in (−2, 2)).
 /// ESS = the smallest rank-normalised bulk ESS over parameters; gradients = leapfrog steps of the draws (warm-up
 /// excluded, as Stan's n_leapfrog__); seconds = process CPU time of the whole call (warm-up included), which is what
 /// Stan's summed per-chain elapsed times measure when its chains run one after another.
 /// </summary>
 public static class SamplerBenchmark
 {
-    /// <summary>Runs every target and prints one row each (and JSON with <paramref name="json"/>).</summary>
+    /// <summary>The seed of the one-seed run (the seed tools/stan-bench uses by default).</summary>
+    public const ulong DefaultSeed = 20261129;
+
+    /// <summary>
+    /// Runs every target (or the named ones) once per seed, prints one row per run and, with several seeds, the mean and
+    /// sample sd of ESS per gradient per target (and all of it as JSON with <paramref name="json"/>).
+    /// </summary>
     /// <param name="catalog">Registered components (sampler:nuts).</param>
     /// <param name="o">Output.</param>
     /// <param name="json">Also print the rows as one JSON object.</param>
-    /// <param name="seed">The sampler's seed.</param>
-    public static int Execute(ComponentCatalog catalog, TextWriter o, bool json, ulong seed = 20261129)
+    /// <param name="seeds">The sampler seeds, one run per target each.</param>
+    /// <param name="targets">Target names to run, or null for all.</param>
+    public static int Execute(ComponentCatalog catalog, TextWriter o, bool json, IReadOnlyList<ulong> seeds, IReadOnlyList<string>? targets = null)
     {
+        var chosen = targets is null ? SamplerTarget.All : targets.Select(SamplerTarget.Named).ToArray();
         var rows = new JsonObject();
-        o.WriteLine($"{"target",-22} {"min ESS",8} {"grads",9} {"ESS/grad",9} {"ESS/s",9} {"div",4} {"max R̂",7}");
-        foreach (var target in SamplerTarget.All)
+        o.WriteLine($"{"target",-22} {"seed",10} {"min ESS",8} {"grads",9} {"ESS/grad",9} {"ESS/s",9} {"div",4} {"max R̂",7} {"mean ε",7}");
+        foreach (var target in chosen)
         {
-            var sampler = catalog.Create<ISampler>(ComponentKinds.Sampler, new ComponentReference
+            var runs = new JsonArray();
+            var perGradient = new List<double>();
+            foreach (ulong seed in seeds)
             {
-                Name = "nuts",
-                Options = new JsonObject
+                var run = RunOnce(catalog, target, seed);
+                perGradient.Add(run.EssPerGradient);
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{target.Name,-22} {seed,10} {run.MinEss,8:F0} {run.Gradients,9} {run.EssPerGradient,9:F4} {run.MinEss / run.Seconds,9:F0} {run.Divergences,4} {run.MaxRHat,7:F3} {run.MeanStepSize,7:F3}"));
+                runs.Add(new JsonObject
                 {
-                    ["num_chains"] = 4, ["num_warmup"] = 1000, ["num_samples"] = 1000, ["max_tree_depth"] = 10,
-                    ["target_accept"] = 0.8, ["mass_matrix"] = "diag", ["init_jitter"] = 2.0,
-                },
-            }, "bench");
-            var sink = new CountingSink(target.Dimension);
-            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-            var result = sampler.Sample(new SamplingContext
-            {
-                Density = target.CreateDensity(),
-                CreateDensity = target.CreateDensity,
-                InitialThetas = [new double[target.Dimension]],
-                Sink = sink,
-                Seed = seed,
-                Progress = new SilentProgress(),
-            });
-            double seconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
-            if (result.Status != RunStatus.Ok) throw new InvalidOperationException($"bench samplers: {target.Name}: {result.Message}");
-            int chains = result.Chains;
-            double minEss = double.PositiveInfinity, maxRHat = 0;
-            for (int i = 0; i < target.Dimension; i++)
-            {
-                var draws = sink.Column(i, chains);
-                minEss = Math.Min(minEss, McmcDiagnostics.EssBulk(draws, chains));
-                maxRHat = Math.Max(maxRHat, McmcDiagnostics.RHat(draws, chains));
+                    ["seed"] = seed, ["min_ess_bulk"] = run.MinEss, ["gradients"] = run.Gradients, ["seconds"] = run.Seconds,
+                    ["ess_per_gradient"] = run.EssPerGradient, ["ess_per_second"] = run.MinEss / run.Seconds, ["divergences"] = run.Divergences,
+                    ["max_rhat"] = run.MaxRHat, ["mean_step_size"] = run.MeanStepSize,
+                });
             }
-            long gradients = sink.Gradients;
-            o.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{target.Name,-22} {minEss,8:F0} {gradients,9} {minEss / gradients,9:F4} {minEss / seconds,9:F0} {sink.Divergences,4} {maxRHat,7:F3}"));
+            double mean = perGradient.Average();
+            double sd = perGradient.Count > 1 ? McmcDiagnostics.StandardDeviation([.. perGradient]) : double.NaN;
+            if (perGradient.Count > 1)
+            {
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{target.Name,-22} ESS/grad over {perGradient.Count} seeds: mean {mean:F4} sd {sd:F4}"));
+            }
             rows[target.Name] = new JsonObject
             {
-                ["min_ess_bulk"] = minEss, ["gradients"] = gradients, ["seconds"] = seconds, ["ess_per_gradient"] = minEss / gradients,
-                ["ess_per_second"] = minEss / seconds, ["divergences"] = sink.Divergences, ["max_rhat"] = maxRHat,
+                ["seeds"] = perGradient.Count, ["ess_per_gradient_mean"] = mean, ["ess_per_gradient_sd"] = perGradient.Count > 1 ? sd : null, ["runs"] = runs,
             };
         }
         if (json) o.WriteLine(rows.ToJsonString());
         return ExitCodes.Ok;
+    }
+
+    // One run of sampler:nuts on one target with Stan's settings.
+    private static BenchRun RunOnce(ComponentCatalog catalog, SamplerTarget target, ulong seed)
+    {
+        var sampler = catalog.Create<ISampler>(ComponentKinds.Sampler, new ComponentReference
+        {
+            Name = "nuts",
+            Options = new JsonObject
+            {
+                ["num_chains"] = 4, ["num_warmup"] = 1000, ["num_samples"] = 1000, ["max_tree_depth"] = 10,
+                ["target_accept"] = 0.8, ["mass_matrix"] = "diag",
+            },
+        }, "bench");
+        var sink = new CountingSink(target.Dimension);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var result = sampler.Sample(new SamplingContext
+        {
+            Density = target.CreateDensity(),
+            CreateDensity = target.CreateDensity,
+            InitialThetas = UniformStarts(4, target.Dimension, seed),
+            Sink = sink,
+            Seed = seed,
+            Progress = new SilentProgress(),
+        });
+        double seconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+        if (result.Status != RunStatus.Ok) throw new InvalidOperationException($"bench samplers: {target.Name}: {result.Message}");
+        int chains = result.Chains;
+        double minEss = double.PositiveInfinity, maxRHat = 0;
+        for (int i = 0; i < target.Dimension; i++)
+        {
+            var draws = sink.Column(i, chains);
+            minEss = Math.Min(minEss, McmcDiagnostics.EssBulk(draws, chains));
+            maxRHat = Math.Max(maxRHat, McmcDiagnostics.RHat(draws, chains));
+        }
+        double meanStep = result.Adaptations.Count == 0 ? double.NaN : result.Adaptations.Average(a => a.StepSize);
+        return new BenchRun(minEss, sink.Gradients, seconds, sink.Divergences, maxRHat, meanStep);
+    }
+
+    // Stan's default inits: every coordinate uniform in (−2, 2), a start per chain, from a stream of the seed's own.
+    private static double[][] UniformStarts(int chains, int dimension, ulong seed)
+    {
+        var rng = new Random(unchecked((int)(seed ^ (seed >> 32))));
+        return Enumerable.Range(0, chains).Select(_ => Enumerable.Range(0, dimension).Select(_ => 4 * rng.NextDouble() - 2).ToArray()).ToArray();
+    }
+
+    private sealed record BenchRun(double MinEss, long Gradients, double Seconds, int Divergences, double MaxRHat, double MeanStepSize)
+    {
+        public double EssPerGradient => MinEss / Gradients;
     }
 
     // Keeps the post-warm-up draws per chain and counts their leapfrog steps and divergences.

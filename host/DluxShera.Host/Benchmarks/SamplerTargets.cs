@@ -46,6 +46,12 @@ public sealed class SamplerTarget(string name, int dimension, Func<double[], dou
         LogisticRegression(100),
     ];
 
+    /// <summary>The target called <paramref name="name"/>.</summary>
+    /// <param name="name">A name from <see cref="All"/>.</param>
+    /// <exception cref="BadInputException">No such target (the message lists the names).</exception>
+    public static SamplerTarget Named(string name) => All.FirstOrDefault(t => t.Name == name)
+        ?? throw new BadInputException($"--targets: no target '{name}' (expected one of {string.Join(", ", All.Select(t => t.Name))}).");
+
     /// <summary>
     /// y ~ Bernoulli(σ(a + b·x)), a, b ~ N(0, 2²), with x_j = 2·frac(0.618…·j) − 1 and y_j = [frac(0.754…·j) &lt; σ(0.5 − 1.5·x_j)],
     /// j = 1…n: deterministic data R computes identically.

@@ -219,11 +219,26 @@ public static class CommandLine
         bench.Subcommands.Add(shera);
         var samplers = new Command("samplers", "sampler:nuts on the Stan benchmark targets (tools/stan-bench): ESS per gradient and per CPU second.");
         var samplersJsonOption = new Option<bool>("--json") { Description = "also print the rows as one JSON object" };
+        var samplersSeedsOption = new Option<string>("--seeds")
+        {
+            Description = "comma-separated sampler seeds, one run per target each; several seeds add the mean and sd of ESS per gradient",
+            DefaultValueFactory = _ => Benchmarks.SamplerBenchmark.DefaultSeed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        var samplersTargetsOption = new Option<string?>("--targets") { Description = "comma-separated target names (default: all four)" };
         samplers.Options.Add(samplersJsonOption);
+        samplers.Options.Add(samplersSeedsOption);
+        samplers.Options.Add(samplersTargetsOption);
         samplers.SetAction(p => Guarded(stderr, () =>
         {
+            var seeds = p.GetValue(samplersSeedsOption)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(s => ulong.TryParse(s, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out ulong v) ? v
+                    : throw new BadInputException($"--seeds: '{s}' is not a non-negative integer (expected e.g. 1,2,3)."))
+                .ToArray();
+            if (seeds.Length == 0) throw new BadInputException("--seeds: expected at least one seed (e.g. 1,2,3).");
+            var targets = p.GetValue(samplersTargetsOption)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             using var host = BuildHost(p);
-            return Benchmarks.SamplerBenchmark.Execute(host.Services.GetRequiredService<Components.ComponentCatalog>(), stdout, p.GetValue(samplersJsonOption));
+            return Benchmarks.SamplerBenchmark.Execute(host.Services.GetRequiredService<Components.ComponentCatalog>(), stdout, p.GetValue(samplersJsonOption),
+                seeds, targets);
         }));
         bench.Subcommands.Add(samplers);
         root.Subcommands.Add(bench);
