@@ -22,10 +22,12 @@ public static class NpyRowReader
     /// <param name="chunkBytes">Bytes read at a time (at least one row).</param>
     /// <param name="source">File (and entry) for error messages.</param>
     /// <exception cref="ArtifactException">Truncated data, a Fortran-ordered or 0-d array, or a row too large for one array.</exception>
+    /// <exception cref="ArgumentException"><paramref name="rows"/> not ascending, repeated, negative or not below <paramref name="rowsAvailable"/>.</exception>
     public static double[] ReadRows(Stream stream, NpyHeader header, long rowsAvailable, IReadOnlyList<long> rows, int chunkBytes, string source)
     {
         long rowElements = RowElements(header, source);
         if ((long)rows.Count * rowElements > Array.MaxLength) throw new ArtifactException($"{source}: {rows.Count} rows of {rowElements} elements are too many for one array.");
+        RequireAscendingRows(rows, rowsAvailable, source);
         var result = new double[rows.Count * rowElements];
         if (stream.CanSeek)
         {
@@ -38,14 +40,25 @@ public static class NpyRowReader
             long count = values.Length / rowElements;
             while (kept < rows.Count && rows[kept] < first + count)
             {
-                if (rows[kept] < first) throw new ArgumentException("rows must be ascending and unique", nameof(rows));
                 values.Slice(checked((int)((rows[kept] - first) * rowElements)), (int)rowElements).CopyTo(result.AsSpan((int)(kept * rowElements)));
                 kept++;
             }
             return kept < rows.Count;
         });
-        if (kept < rows.Count) throw new ArgumentException($"row {rows[kept]} is beyond the {rowsAvailable} rows of {source}", nameof(rows));
         return result;
+    }
+
+    // Checked up front for both paths: a repeated row or a step back inside one chunk would otherwise be copied
+    // silently (each path only compares the first row of a chunk with what came before).
+    private static void RequireAscendingRows(IReadOnlyList<long> rows, long rowsAvailable, string source)
+    {
+        for (int i = 0; i < rows.Count; i++)
+        {
+            if (rows[i] < 0 || rows[i] >= rowsAvailable || (i > 0 && rows[i] <= rows[i - 1]))
+            {
+                throw new ArgumentException($"rows must be ascending, unique and below the {rowsAvailable} rows of {source}; row {rows[i]} (position {i}) is not", nameof(rows));
+            }
+        }
     }
 
     // A file: each read covers the wanted rows that fit in one chunk from the first of them, and the rows between
@@ -61,9 +74,8 @@ public static class NpyRowReader
         for (int i = 0; i < rows.Count;)
         {
             long first = rows[i];
-            if (first < 0 || first >= rowsAvailable || (i > 0 && first <= rows[i - 1])) throw new ArgumentException($"rows must be ascending, unique and below {rowsAvailable}", nameof(rows));
             int j = i;
-            while (j + 1 < rows.Count && rows[j + 1] < first + rowsPerChunk && rows[j + 1] < rowsAvailable) j++;
+            while (j + 1 < rows.Count && rows[j + 1] < first + rowsPerChunk) j++;
             long count = rows[j] - first + 1;
             if (bytes.Length < count * rowBytes)
             {

@@ -43,9 +43,9 @@ public static class NpzFile
         source.CopyTo(entryStream, 1 << 20);
     }
 
-    /// <summary>Loads every array of an .npz file.</summary>
+    /// <summary>Loads every array of an .npz file, checking each entry against its CRC-32 as numpy does.</summary>
     /// <param name="path">The file path.</param>
-    /// <exception cref="ArtifactException">Missing, truncated or corrupt file; the message names it.</exception>
+    /// <exception cref="ArtifactException">Missing, truncated or corrupt file (a CRC-32 mismatch included); the message names it.</exception>
     public static Dictionary<string, NdArray> Load(string path)
     {
         if (!File.Exists(path)) throw new ArtifactException($"{path}: file not found.");
@@ -75,8 +75,9 @@ public static class NpzFile
                 string name = entry.FullName.EndsWith(".npy", StringComparison.Ordinal) ? entry.FullName[..^4] : entry.FullName;
                 try
                 {
-                    using var entryStream = entry.Open();
+                    using var entryStream = new Crc32CheckedStream(entry.Open());
                     result[name] = NpyFile.Read(entryStream, $"{source}[{entry.FullName}]");
+                    entryStream.VerifyToEnd(entry.Crc32, $"{source}[{entry.FullName}]");
                 }
                 catch (InvalidDataException e)
                 {
@@ -88,7 +89,7 @@ public static class NpzFile
     }
 
     /// <summary>The .npy headers of every entry (dtype and shape) without holding any data; with
-    /// <paramref name="verifyData"/> every entry's data is streamed through (1 MiB at a time) and its length checked.</summary>
+    /// <paramref name="verifyData"/> every entry's data is streamed through (1 MiB at a time) and its length and CRC-32 checked.</summary>
     /// <param name="path">The file path.</param>
     /// <param name="verifyData">Read the data too, to detect truncation and corruption.</param>
     public static Dictionary<string, NpyHeader> ReadHeaders(string path, bool verifyData = false)
@@ -112,9 +113,13 @@ public static class NpzFile
                 string name = entry.FullName.EndsWith(".npy", StringComparison.Ordinal) ? entry.FullName[..^4] : entry.FullName;
                 try
                 {
-                    using var entryStream = entry.Open();
+                    using var entryStream = new Crc32CheckedStream(entry.Open());
                     var header = NpyHeader.Read(entryStream, $"{path}[{entry.FullName}]");
-                    if (verifyData) VerifyLength(entryStream, header, $"{path}[{entry.FullName}]");
+                    if (verifyData)
+                    {
+                        VerifyLength(entryStream, header, $"{path}[{entry.FullName}]");
+                        entryStream.VerifyToEnd(entry.Crc32, $"{path}[{entry.FullName}]");
+                    }
                     result[name] = header;
                 }
                 catch (InvalidDataException e)

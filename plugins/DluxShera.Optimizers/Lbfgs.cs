@@ -79,6 +79,8 @@ public sealed class Lbfgs(LbfgsOptions options) : IOptimizerEngine
         var xNew = new double[d];
         var gNew = new double[d];
         var dir = new double[d];
+        var sNew = new double[d];
+        var yNew = new double[d];
         var s = new double[m][];
         var y = new double[m][];
         for (int i = 0; i < m; i++)
@@ -132,19 +134,20 @@ public sealed class Lbfgs(LbfgsOptions options) : IOptimizerEngine
                 return recorder.Finish(RunStatus.Ok, "line_search_failed", "no step satisfying the strong Wolfe conditions (typically at the precision limit)", k, x, f, options.Stopping.RestoreBest, Extra(k));
             }
             alpha = outcome.Alpha;
-            newest = (newest + 1) % m;
-            TensorPrimitives.Subtract(xNew, x, s[newest]);
-            TensorPrimitives.Subtract(gNew, g, y[newest]);
-            double sy = TensorPrimitives.Dot(s[newest], y[newest]);
-            if (sy > 1e-12 * TensorPrimitives.Dot(y[newest], y[newest]))
+            // The pair is built aside and stored only when kept: with a full history its slot holds the oldest
+            // pair, which a skipped pair must not overwrite (its ρ would no longer match its s and y).
+            TensorPrimitives.Subtract(xNew, x, sNew);
+            TensorPrimitives.Subtract(gNew, g, yNew);
+            double sy = TensorPrimitives.Dot(sNew, yNew);
+            if (sy > 1e-12 * TensorPrimitives.Dot(yNew, yNew))
             {
+                newest = (newest + 1) % m;
+                sNew.CopyTo(s[newest], 0);
+                yNew.CopyTo(y[newest], 0);
                 rho[newest] = 1 / sy;
                 stored = Math.Min(stored + 1, m);
             }
-            else
-            {
-                newest = (newest - 1 + m) % m; // skip a pair that would break positive definiteness
-            }
+            // else: skip a pair that would break positive definiteness
             stepNorm = alpha * TensorPrimitives.Norm(dir);
             double fOld = f;
             xNew.CopyTo(x, 0);

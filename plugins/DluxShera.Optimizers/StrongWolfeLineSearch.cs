@@ -38,6 +38,16 @@ public sealed class StrongWolfeLineSearch(double c1, double c2, int maxEvaluatio
         double alphaPrev = 0, phiPrev = loss0, dphiPrev = dphi0;
         double alpha = alpha0;
         double alphaMax = 1e10;
+        // θ and ∇ at the low end of the bracket: when the evaluations run out the search accepts that point
+        // from these copies instead of evaluating it again (which would spend one more than the budget).
+        var loTheta = new double[theta.Length];
+        var loGradient = new double[theta.Length];
+
+        void KeepLow()
+        {
+            trial.CopyTo(loTheta, 0);
+            trialGradient.CopyTo(loGradient, 0);
+        }
 
         (double Phi, double Dphi) Eval(double a)
         {
@@ -55,8 +65,13 @@ public sealed class StrongWolfeLineSearch(double c1, double c2, int maxEvaluatio
             {
                 return Zoom(alphaPrev, phiPrev, dphiPrev, alpha, phi, dphi);
             }
-            if (Math.Abs(dphi) <= -c2 * dphi0) return new Outcome(true, alpha, phi, evaluations);
-            if (dphi >= 0) return Zoom(alpha, phi, dphi, alphaPrev, phiPrev, dphiPrev);
+            if (Math.Abs(dphi) <= -c2 * dphi0) return new Outcome(true, alpha, phi, evaluations, sawNonFinite);
+            if (dphi >= 0)
+            {
+                KeepLow();
+                return Zoom(alpha, phi, dphi, alphaPrev, phiPrev, dphiPrev);
+            }
+            KeepLow();
             alphaPrev = alpha;
             phiPrev = phi;
             dphiPrev = dphi;
@@ -68,7 +83,7 @@ public sealed class StrongWolfeLineSearch(double c1, double c2, int maxEvaluatio
         {
             while (evaluations < limit)
             {
-                double a = Interpolate(lo, phiLo, dphiLo, hi, phiHi, dphiHi);
+                double a = CubicMinimizer(lo, phiLo, dphiLo, hi, phiHi, dphiHi);
                 var (phi, dphi) = Eval(a);
                 bool bad = !double.IsFinite(phi) || NonFiniteCheck.Reason(phi, trialGradient) is not null;
                 if (bad || phi > loss0 + c1 * a * dphi0 || phi >= phiLo)
@@ -79,7 +94,7 @@ public sealed class StrongWolfeLineSearch(double c1, double c2, int maxEvaluatio
                 }
                 else
                 {
-                    if (Math.Abs(dphi) <= -c2 * dphi0) return new Outcome(true, a, phi, evaluations);
+                    if (Math.Abs(dphi) <= -c2 * dphi0) return new Outcome(true, a, phi, evaluations, sawNonFinite);
                     if (dphi * (hi - lo) >= 0)
                     {
                         hi = lo;
@@ -89,14 +104,16 @@ public sealed class StrongWolfeLineSearch(double c1, double c2, int maxEvaluatio
                     lo = a;
                     phiLo = phi;
                     dphiLo = dphi;
+                    KeepLow();
                 }
                 if (Math.Abs(hi - lo) <= 1e-16 * Math.Max(1, Math.Abs(lo))) break;
             }
             // Out of evaluations: accept the best sufficient-decrease point if there is one.
             if (lo > 0 && phiLo < loss0)
             {
-                var (phi, _) = Eval(lo);
-                return new Outcome(phi < loss0, lo, phi, evaluations, sawNonFinite);
+                loTheta.CopyTo(trial, 0);
+                loGradient.CopyTo(trialGradient, 0);
+                return new Outcome(true, lo, phiLo, evaluations, sawNonFinite);
             }
             return new Outcome(false, 0, loss0, evaluations, sawNonFinite);
         }
@@ -104,7 +121,7 @@ public sealed class StrongWolfeLineSearch(double c1, double c2, int maxEvaluatio
 
     // Minimiser of the cubic through (a, fa, ga) and (b, fb, gb), kept inside the middle 80 % of [a, b];
     // bisection when the cubic is unusable (non-finite values, no real minimiser).
-    private static double Interpolate(double a, double fa, double ga, double b, double fb, double gb)
+    internal static double CubicMinimizer(double a, double fa, double ga, double b, double fb, double gb)
     {
         double lo = Math.Min(a, b), hi = Math.Max(a, b), width = hi - lo;
         double mid = 0.5 * (a + b);

@@ -38,7 +38,11 @@ public sealed class StoppingOptions : IValidatableOptions
     public IEnumerable<(string Key, string Message)> Validate()
     {
         if (Patience < 1) yield return ("patience", "must be ≥ 1");
-        if (LossRtol < 0 || LossAtol < 0 || StepAtol < 0 || GradNormAtol < 0) yield return ("loss_rtol", "tolerances must be ≥ 0");
+        // Each tolerance named on its own: "loss_rtol" for a negative step_atol sent users to the wrong key.
+        if (!(LossRtol >= 0)) yield return ("loss_rtol", "must be ≥ 0 (0: off)");
+        if (!(LossAtol >= 0)) yield return ("loss_atol", "must be ≥ 0 (0: off)");
+        if (!(StepAtol >= 0)) yield return ("step_atol", "must be ≥ 0 (0: off)");
+        if (!(GradNormAtol >= 0)) yield return ("grad_norm_atol", "must be ≥ 0 (0: off)");
         if (MinIter < 0) yield return ("min_iter", "must be ≥ 0");
     }
 

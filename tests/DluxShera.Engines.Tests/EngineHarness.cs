@@ -18,7 +18,8 @@ internal sealed class MemorySink : ITraceSink, IRunArtifacts, IProgressReporter,
         if (KeepRows) Rows.Add((row.Step, row.Loss, row.Theta.ToArray(), row.StepNorm, row.BaseLr, row.Accepted));
     }
 
-    public void RecordGradient(int step, ReadOnlySpan<double> gradient) { }
+    public List<(int Step, double[] Gradient)> Gradients { get; } = [];
+    public void RecordGradient(int step, ReadOnlySpan<double> gradient) => Gradients.Add((step, gradient.ToArray()));
     public void WriteArrays(string fileName, IReadOnlyDictionary<string, NdArray> arrays) => Files[fileName] = arrays;
     public void AppendDiagnostics(JsonObject line) { }
     public List<ProgressUpdate> Progress { get; } = [];
@@ -36,14 +37,14 @@ internal sealed class MemorySink : ITraceSink, IRunArtifacts, IProgressReporter,
 internal static class EngineHarness
 {
     public static (OptimizationResult Result, MemorySink Sink) Run(IOptimizerEngine engine, IObjective objective, bool keepRows = true, double[]? start = null,
-        IComponentResolver? components = null, CancellationToken cancellation = default, Action<ProgressUpdate>? onProgress = null)
+        IComponentResolver? components = null, CancellationToken cancellation = default, Action<ProgressUpdate>? onProgress = null, int gradientEvery = 0)
     {
         var theta0 = new double[objective.IndexMap.Dimension];
         objective.GetInitialTheta(theta0);
         var sink = new MemorySink { KeepRows = keepRows, OnProgress = onProgress };
         var result = engine.Run(new OptimizationContext
         {
-            Objective = objective, InitialTheta = start ?? theta0, Trace = sink, Artifacts = sink, Progress = sink, Components = components ?? sink, Cancellation = cancellation,
+            Objective = objective, InitialTheta = start ?? theta0, Trace = sink, Artifacts = sink, Progress = sink, Components = components ?? sink, Cancellation = cancellation, GradientEvery = gradientEvery,
         });
         return (result, sink);
     }

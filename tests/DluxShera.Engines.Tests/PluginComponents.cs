@@ -36,6 +36,15 @@ internal sealed class PluginComponents : IComponentResolver
             .Select(s => (ComponentDescriptor)s.ImplementationInstance!).ToDictionary(d => d.Key);
     }
 
+    /// <summary>
+    /// Registers the plugins now, in this test. <see cref="Shipped"/> registers once per process, so a test that is
+    /// about the registrations themselves (names, descriptions) must use a fresh one.
+    /// </summary>
+    public static PluginComponents Fresh(params IDluxSheraPlugin[] plugins) => new(plugins);
+
+    /// <summary>What the plugins registered.</summary>
+    public IReadOnlyCollection<ComponentDescriptor> Descriptors => _descriptors.Values;
+
     public IOptimizerEngine Optimizer(string name, string optionsJson) =>
         Create<IOptimizerEngine>(ComponentKinds.Optimizer, new ComponentReference { Name = name, Options = JsonNode.Parse(optionsJson)!.AsObject() }, "optimizer.options");
 

@@ -167,51 +167,6 @@ public class LargeTraceTests
         Assert.Equal(kept.Length, signals["loss"].Shape[0]);
     }
 
-    [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void Rows_read_from_a_seekable_file_or_a_forward_only_stream_equal_the_array(bool seekable)
-    {
-        // 23 rows × 3 int32 values = i (an independent truth: the array we wrote), read back in 20-byte chunks.
-        var values = Enumerable.Range(0, 69).ToArray();
-        var bytes = new MemoryStream();
-        NpyFile.Write(bytes, new NdArray(values, 23, 3));
-        bytes.Position = 0;
-        Stream stream = seekable ? bytes : new ForwardOnly(bytes);
-        var header = NpyHeader.Read(stream, "rows.npy");
-        if (seekable) stream.Position = header.DataOffset;
-        long[] rows = [0, 1, 5, 6, 21, 22];
-        var read = NpyRowReader.ReadRows(stream, header, 23, rows, chunkBytes: 20, "rows.npy");
-        Assert.Equal(rows.SelectMany(r => new double[] { 3 * r, 3 * r + 1, 3 * r + 2 }), read);
-    }
-
-    [Fact]
-    public void A_truncated_channel_is_an_error_naming_the_file()
-    {
-        var bytes = new MemoryStream();
-        NpyFile.Write(bytes, new NdArray(new double[10], 5, 2));
-        bytes.SetLength(bytes.Length - 20); // the last row and a half are gone
-        bytes.Position = 0;
-        var stream = new ForwardOnly(bytes);
-        var header = NpyHeader.Read(stream, "t.npy");
-        var e = Assert.Throws<ArtifactException>(() => NpyRowReader.ReadRows(stream, header, 5, [0, 4], 16, "t.npy"));
-        Assert.StartsWith("t.npy: truncated .npy data", e.Message);
-    }
-
-    private sealed class ForwardOnly(Stream inner) : Stream
-    {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, Math.Min(count, 7)); // short reads too
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
-
     private static (Dictionary<string, NdArray> Arrays, JsonObject Described) Signals(string dir)
     {
         var arrays = NpzFile.Load(Path.Combine(dir, RunLayout.Signals));
