@@ -211,6 +211,21 @@ public class LbfgsTests
     }
 
     [Fact]
+    public void Gtol_is_inclusive_at_the_start()
+    {
+        // ½x² at x = 0.5: max |g| = 0.5 exactly.
+        var f = new FunctionObjective(1, (x, g) =>
+        {
+            g[0] = x[0];
+            return 0.5 * x[0] * x[0];
+        }, [0.5]);
+        var (result, _) = EngineHarness.Run(new Lbfgs(new LbfgsOptions { Gtol = 0.5 }), f);
+        Assert.Equal(StopReasons.Converged, result.StopReason);
+        Assert.Equal(0, result.StepsCompleted);
+        Assert.Equal(1, f.Calls);
+    }
+
+    [Fact]
     public void Describe_records_the_documented_options()
     {
         var o = new LbfgsOptions { NumSteps = 7, History = 4, MaxEvaluations = 99, MaxLineSearch = 11, C1 = 1e-3, C2 = 0.8, Ftol = 1e-7, Gtol = 1e-4 };

@@ -416,4 +416,45 @@ public class RunDirectoryContractTests
         Assert.All(bare["grad_norm"].ToDoubles(), v => Assert.True(double.IsNaN(v)));
         Assert.Equal(new[] { true, true }, (bool[])bare["accepted"].Data);
     }
+
+    [Fact]
+    public void A_run_whose_artifacts_cannot_be_written_says_failed_with_the_cause_and_keeps_its_rows()
+    {
+        // Something in the way of trace.npz (as a full or read-only disk would be): the rename into place fails.
+        using var tmp = RepoPaths.Temp();
+        string dir = tmp.Combine("blocked");
+        var writer = Create(tmp, "blocked", 1);
+        for (int t = 0; t < 3; t++) AppendRow(writer, t, 1);
+        Directory.CreateDirectory(Path.Combine(dir, "trace.npz", "in-the-way"));
+        Assert.ThrowsAny<IOException>(() => writer.Complete(new JsonObject { ["status"] = "ok", ["message"] = "converged" }, null, null));
+
+        var summary = RunArtifacts.LoadSummary(dir);
+        Assert.Equal("failed", summary["status"]!.GetValue<string>());
+        Assert.Equal(StopReasons.Error, summary["stop_reason"]!.GetValue<string>());
+        string message = summary["message"]!.GetValue<string>();
+        Assert.StartsWith("converged; writing the run's artifacts failed: ", message);
+        Assert.EndsWith("; the rows streamed so far are in trace.partial/", message);
+        Assert.False(string.IsNullOrWhiteSpace(summary["storage_error"]!.GetValue<string>()));
+        Assert.DoesNotContain("\n", summary["storage_error"]!.GetValue<string>());
+        Assert.Equal(RunProcessState.None, RunLiveness.Probe(dir));   // no longer running, even though it failed
+        Directory.Delete(Path.Combine(dir, "trace.npz"), recursive: true);
+        var trace = RunArtifacts.LoadTrace(dir);
+        Assert.Equal(new[] { 10.0, 9, 8 }, trace.Loss);
+        writer.Dispose();   // already completed: nothing more is written
+        Assert.Equal(message, RunArtifacts.LoadSummary(dir)["message"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void The_lowest_loss_row_kept_in_a_sample_is_the_first_of_equal_lowest_losses_as_numpys_argmin()
+    {
+        using var tmp = RepoPaths.Temp();
+        string dir = tmp.Combine("tie");
+        double[] loss = [9, 8, 1, 7, 6, 5, 4, 1, 3, 2];   // the lowest loss, 1, at rows 2 and 7
+        RunArtifacts.SaveRun(dir, new TraceData { Loss = loss, Theta = [.. Enumerable.Range(0, 10).Select(i => (double)i)], Dimension = 1 }, Meta(1), new JsonObject { ["status"] = "ok" });
+        // 10 rows, at most 4: k = ⌈9/2⌉ = 5 keeps 0, 5 and 9, plus argmin(loss) = 2.
+        var sample = new FilesystemRunReader(dir).LoadTraceSample(maxRows: 4, chunkBytes: 16);
+        Assert.Equal([0, 2, 5, 9], sample.Rows);
+        Assert.Equal(new[] { 9.0, 1, 5, 2 }, sample.Trace.Loss);
+        Assert.Equal(new[] { 0.0, 2, 5, 9 }, sample.Trace.Theta);
+    }
 }
