@@ -94,7 +94,15 @@ public sealed class ResidualLeastSquares(bool levenbergMarquardt, ResidualLeastS
 
             if (!haveNormal)
             {
-                normal = Matrix<double>.Build.DenseOfRowMajor(d, d, ResidualJacobian.At(objective, x).Normal());
+                var entries = ResidualJacobian.At(objective, x).Normal();
+                // A NaN in JᵀWJ would make every damped solve NaN (and with a NaN diagonal the ridge search never
+                // ended): the residual model has broken down where the loss has not, so stop as for a NaN gradient.
+                if (!entries.All(double.IsFinite))
+                {
+                    return recorder.Finish(RunStatus.Failed, StopReasons.NonFiniteGradient,
+                        $"step {k}: JᵀWJ from the objective's Jacobian products has a non-finite entry; the last finite point (step {k}) is kept", k, x, f);
+                }
+                normal = Matrix<double>.Build.DenseOfRowMajor(d, d, entries);
                 haveNormal = true;
             }
             if (double.IsNaN(lambda)) lambda = options.Lambda0 * Enumerable.Range(0, d).Max(i => normal[i, i]);

@@ -139,7 +139,7 @@ public class LbfgsTests
 
     [Theory]
     [InlineData(1e-3, 0.0)]
-    [InlineData(1e-6, 1000.0)]
+    [InlineData(1e-4, 1000.0)]
     public void Ftol_stops_at_the_first_relative_reduction_at_or_below_it(double ftol, double offset)
     {
         // Relative reduction (f_k − f_{k+1}) / max(|f_k|, |f_{k+1}|, 1), scipy's rule: with the offset the losses
@@ -208,6 +208,45 @@ public class LbfgsTests
         int last = sink.Rows[^1].Step;
         Assert.StartsWith($"step {last + 1}:", result.Message);
         Assert.Contains($"(step {last})", result.Message);
+    }
+
+    [Fact]
+    public void The_shared_stopping_options_stop_it_too_and_say_which_test_fired()
+    {
+        var (result, sink) = EngineHarness.Run(new Lbfgs(new LbfgsOptions { Ftol = 0, Gtol = 0, Stopping = new() { GradNormAtol = 1e-2 } }), Rosenbrock4());
+        Assert.Equal(StopReasons.Converged, result.StopReason);
+        Assert.Equal("gradient norm below tolerance", result.Message);
+        var f = Rosenbrock4();
+        double Norm(double[] x) => Math.Sqrt(f.Gradient(x).Sum(v => v * v));
+        Assert.True(Norm(sink.Rows[^1].Theta) <= 1e-2);
+        Assert.All(sink.Rows.Take(sink.Rows.Count - 1), r => Assert.True(Norm(r.Theta) > 1e-2));
+    }
+
+    [Fact]
+    public void A_cancelled_run_fails_as_cancelled_at_the_current_iterate()
+    {
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        var (result, _) = EngineHarness.Run(new Lbfgs(new LbfgsOptions()), Rosenbrock4(), cancellation: cancel.Token);
+        Assert.Equal(RunStatus.Failed, result.Status);
+        Assert.Equal(StopReasons.Cancelled, result.StopReason);
+        Assert.Equal("cancelled after 0 iterations", result.Message);
+        Assert.Equal([-1.2, 1.0, -1.2, 1.0], result.FinalTheta);
+    }
+
+    [Fact]
+    public void Gtol_is_inclusive_at_the_start()
+    {
+        // ½x² at x = 0.5: max |g| = 0.5 exactly.
+        var f = new FunctionObjective(1, (x, g) =>
+        {
+            g[0] = x[0];
+            return 0.5 * x[0] * x[0];
+        }, [0.5]);
+        var (result, _) = EngineHarness.Run(new Lbfgs(new LbfgsOptions { Gtol = 0.5 }), f);
+        Assert.Equal(StopReasons.Converged, result.StopReason);
+        Assert.Equal(0, result.StepsCompleted);
+        Assert.Equal(1, f.Calls);
     }
 
     [Fact]

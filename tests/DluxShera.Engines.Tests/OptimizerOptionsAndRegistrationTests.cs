@@ -36,6 +36,35 @@ public class OptimizerOptionsAndRegistrationTests
         Assert.True(Version.TryParse(plugin.Version, out _), $"version '{plugin.Version}'");
     }
 
+    /// <summary>Records where each component's options sit in the run spec (the path bad-option messages name).</summary>
+    private sealed class PathRecorder(IComponentResolver inner) : IComponentResolver
+    {
+        public List<(string Name, string Path)> Created { get; } = [];
+        public bool Has(string kind, string name) => inner.Has(kind, name);
+
+        public T Create<T>(string kind, ComponentReference reference, string optionsPath) where T : class
+        {
+            Created.Add((reference.Name, optionsPath));
+            return inner.Create<T>(kind, reference, optionsPath);
+        }
+    }
+
+    [Fact]
+    public void Preconditioned_gd_creates_its_estimators_under_the_option_paths_a_spec_uses()
+    {
+        var components = PluginComponents.Fresh(new OptimizersPlugin(), new CurvaturePlugin());
+        var descriptor = components.Descriptors.Single(d => d.Kind == ComponentKinds.Optimizer && d.Name == "preconditioned_gd");
+        var recorder = new PathRecorder(components);
+        var options = new PreconditionedGdOptions { Curvature = new() { Name = "gn_diag" }, BlendWith = new() { Name = "ema_grad2" } };
+        descriptor.Factory(new ComponentContext { Services = new ServiceProviderStub(), Components = recorder, RunSeed = 1, OptionsPath = "optimizer.options" }, options);
+        Assert.Equal([("gn_diag", "optimizer.options.curvature"), ("ema_grad2", "optimizer.options.blend_with")], recorder.Created);
+    }
+
+    private sealed class ServiceProviderStub : IServiceProvider
+    {
+        public object? GetService(Type serviceType) => null;
+    }
+
     [Fact]
     public void Levenberg_marquardt_and_gauss_newton_are_the_damped_and_the_line_searched_engine()
     {

@@ -89,6 +89,9 @@ public class ResidualLeastSquaresTests
         Close(lambda, (double)result.Extra["final_lambda"]!, "final λ");
         Assert.Equal(p.Calls, result.Evaluations);
         Assert.Equal(1 + steps, p.Calls);
+        // JᵀWJ is built once per point (2 products in 2-D) when a step from it is first tried: a rejected trial keeps the
+        // point and reuses the matrix; after an accepted last step the run ends before building one for the new point.
+        Assert.Equal(2 * (1 + accepted - (sink.Rows[^1].Accepted ? 1 : 0)), p.Products);
     }
 
     [Fact]
@@ -126,6 +129,47 @@ public class ResidualLeastSquaresTests
         Assert.Equal(steps, result.Extra["accepted_steps"]);
         Assert.Equal(0, result.Extra["rejected_steps"]);
         Assert.Null(result.Extra["final_lambda"]);
+    }
+
+    [Fact]
+    public void A_singular_normal_matrix_in_three_dimensions_still_gives_the_least_squares_step()
+    {
+        // r = (x₀ − 1, x₁ + 2x₀, x₁ − 3); x₂ does not enter. Normal equations 5x₀ + 2x₁ = 1, 2x₀ + 2x₁ = 3:
+        // x₀ = −2/3, x₁ = 13/6, loss ½(25/9 + 25/36 + 25/36) = 75/36; x₂ stays.
+        var p = new ClosedFormResiduals([4.0, -1.0, 7.0], [1.0, 1.0, 1.0], x => [x[0] - 1, x[1] + 2 * x[0], x[1] - 3],
+            _ => new double[,] { { 1, 0, 0 }, { 2, 1, 0 }, { 0, 1, 0 } });
+        var (result, sink) = EngineHarness.Run(new ResidualLeastSquares(false, new ResidualLeastSquaresOptions()), p);
+        Assert.Equal(-2.0 / 3, sink.Rows[1].Theta[0], 1e-9);
+        Assert.Equal(13.0 / 6, sink.Rows[1].Theta[1], 1e-9);
+        Assert.Equal(7.0, sink.Rows[1].Theta[2], 1e-12);
+        Assert.Equal(75.0 / 36, result.BestLoss, 1e-12);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_non_finite_jacobian_fails_the_run_instead_of_solving_with_it(bool levenbergMarquardt)
+    {
+        // The loss and gradient are finite but the Jacobian products are NaN (a model whose derivative broke down):
+        // with a NaN diagonal the damped solve used to raise its ridge forever.
+        var p = new ClosedFormResiduals([2.0], [1.0], x => [x[0] - 1], _ => new double[,] { { 1 } }, productJacobian: _ => new double[,] { { double.NaN } });
+        var (result, sink) = EngineHarness.Run(new ResidualLeastSquares(levenbergMarquardt, new ResidualLeastSquaresOptions()), p);
+        Assert.Equal(RunStatus.Failed, result.Status);
+        Assert.Equal(StopReasons.NonFiniteGradient, result.StopReason);
+        Assert.Contains("JᵀWJ", result.Message);
+        Assert.Equal([2.0], result.FinalTheta);
+        Assert.Single(sink.Rows);
+    }
+
+    [Fact]
+    public void Gtol_is_inclusive_at_the_start()
+    {
+        // ½(x − 1)² at x = 1.5: max |g| = 0.5 exactly; gtol = 0.5 stops before any step.
+        var p = new ClosedFormResiduals([1.5], [1.0], x => [x[0] - 1], _ => new double[,] { { 1 } });
+        var (result, _) = EngineHarness.Run(new ResidualLeastSquares(true, new ResidualLeastSquaresOptions { Gtol = 0.5 }), p);
+        Assert.Equal(StopReasons.Converged, result.StopReason);
+        Assert.Equal(0, result.StepsCompleted);
+        Assert.Equal(0, result.Extra["accepted_steps"]);
     }
 
     [Fact]

@@ -254,6 +254,114 @@ public class StrongWolfeLineSearchTests
         Assert.False(r.Outcome.SawNonFinite);
     }
 
+    [Fact]
+    public void Both_conditions_are_inclusive_at_their_bounds()
+    {
+        // N&W (3.7): φ(α) ≤ φ(0) + c1 α φ'(0) and |φ'(α)| ≤ c2 |φ'(0)|, with equality allowed.
+        // ½(1 − α)², c1 = ½, α = 1: φ = 0 = ½ − ½·1 exactly.
+        var f = HalfSquare();
+        var r = Search(f, [1.0], [-1.0], 1.0, 0.5, 0.9);
+        Assert.Equal(1.0, r.Outcome.Alpha);
+        Assert.Equal(1, r.Outcome.Evaluations);
+        // ½x² from x = 2 along d = −2: φ'(α) = −2(2 − 2α), φ'(0) = −4; c2 = ½ is met with equality at α = ½ (φ' = −2).
+        var g = HalfSquare();
+        var r2 = Search(g, [2.0], [-2.0], 0.5, 1e-4, 0.5);
+        Assert.Equal(0.5, r2.Outcome.Alpha);
+        Assert.Equal(1, r2.Outcome.Evaluations);
+    }
+
+    [Fact]
+    public void Both_conditions_are_inclusive_inside_the_zoom_too()
+    {
+        // NaN beyond x < 0.2 makes α₀ = 1 unusable; the bisection gives ½ where φ' = −2 meets c2 = ½ exactly (from x = 2, d = −2).
+        var f = new FunctionObjective(1, (x, g) =>
+        {
+            g[0] = x[0];
+            return x[0] < 0.2 ? double.NaN : 0.5 * x[0] * x[0];
+        });
+        var r = Search(f, [2.0], [-2.0], 1.0, 1e-4, 0.5);
+        Assert.Equal(0.5, r.Outcome.Alpha);
+        Assert.Equal(2, r.Outcome.Evaluations);
+        // From x = 1, d = −1 with NaN below x = −0.5: α₀ = 2 is unusable, its midpoint 1 meets c1 = ½ with equality (φ = 0).
+        var h = new FunctionObjective(1, (x, g) =>
+        {
+            g[0] = x[0];
+            return x[0] < -0.5 ? double.NaN : 0.5 * x[0] * x[0];
+        });
+        var r2 = Search(h, [1.0], [-1.0], 2.0, 0.5, 0.9);
+        Assert.Equal(1.0, r2.Outcome.Alpha);
+        Assert.Equal(2, r2.Outcome.Evaluations);
+    }
+
+    [Fact]
+    public void A_too_far_zoom_trial_with_a_finite_loss_becomes_the_new_upper_end_of_the_cubic()
+    {
+        // α₀ = 3 is NaN (x ≤ −1.5); bisection → 1.5: φ = 0.125 fails c1 = 0.4 (bound −0.1), so [0, 1.5] with φ(1.5) = 0.125 and
+        // φ'(1.5) = 0.5: the parabola through both ends has its minimum at 1 (φ = 0).
+        var f = new FunctionObjective(1, (x, g) =>
+        {
+            g[0] = x[0];
+            return x[0] <= -1.5 ? double.NaN : 0.5 * x[0] * x[0];
+        });
+        var r = Search(f, [1.0], [-1.0], 3.0, 0.4, 0.9);
+        Assert.Equal(1.0, r.Outcome.Alpha, 1e-14);
+        Assert.Equal(3, r.Outcome.Evaluations);
+    }
+
+    [Fact]
+    public void A_zoom_trial_with_a_finite_loss_but_a_non_finite_gradient_is_too_far()
+    {
+        // α₀ = 1.6 NaN (α ≥ 1.5); the midpoint 0.8 has φ = 0.02 but a NaN gradient (x in (0.1, 0.3)): it must close the bracket
+        // from above, not become its low end, so the next midpoint is 0.4 (φ' = −0.6, accepted).
+        var f = new FunctionObjective(1, (x, g) =>
+        {
+            g[0] = x[0] > 0.1 && x[0] < 0.3 ? double.NaN : x[0];
+            return x[0] <= -0.5 ? double.NaN : 0.5 * x[0] * x[0];
+        });
+        var r = Search(f, [1.0], [-1.0], 1.6, 1e-4, 0.9);
+        Assert.Equal(0.4, r.Outcome.Alpha, 1e-15);
+        Assert.Equal(3, r.Outcome.Evaluations);
+        Assert.Equal(0.6, r.TrialGradient[0], 1e-15);
+    }
+
+    [Theory]
+    [InlineData(1.4, 0.1, 1, 1.4)]  // the first trial ascends (φ' = 0.4): zoom(lo = 1.4) with nothing left
+    [InlineData(1.6, 0.01, 2, 0.8)] // NaN at 1.6, the midpoint 0.8 becomes the low end, then nothing left
+    public void Out_of_evaluations_the_low_end_is_returned_with_its_own_point_and_gradient(double alpha0, double c2, int limit, double expected)
+    {
+        var f = new FunctionObjective(1, (x, g) =>
+        {
+            g[0] = x[0];
+            return x[0] <= -0.5 ? double.NaN : 0.5 * x[0] * x[0];
+        });
+        var r = Search(f, [1.0], [-1.0], alpha0, 1e-4, c2, maxEvaluations: limit);
+        Assert.True(r.Outcome.Success);
+        Assert.Equal(expected, r.Outcome.Alpha, 1e-15);
+        Assert.Equal(limit, r.Outcome.Evaluations);
+        Assert.Equal(1 - expected, r.Trial[0], 1e-15);
+        Assert.Equal(1 - expected, r.TrialGradient[0], 1e-15);
+        Assert.Equal(0.5 * (1 - expected) * (1 - expected), r.Outcome.Loss, 1e-15);
+    }
+
+    [Fact]
+    public void A_bracket_that_collapses_onto_a_wall_stops_the_zoom_before_the_evaluation_limit()
+    {
+        // ½(1 − α)² up to a wall at α = ½ (x ≤ ½: the loss jumps to 1 and is flat). Every point below the wall still descends
+        // too steeply for c2 = 0.1 (φ' ≤ −½), so the bracket shrinks onto the wall until its width is at the precision
+        // limit; then the zoom stops and the last low end (just below ½) is accepted long before 200 evaluations.
+        var f = new FunctionObjective(1, (x, g) =>
+        {
+            bool wall = x[0] <= 0.5;
+            g[0] = wall ? 0 : x[0];
+            return wall ? 1.0 : 0.5 * x[0] * x[0];
+        });
+        var r = Search(f, [1.0], [-1.0], 0.9, 1e-4, 0.1, maxEvaluations: 200);
+        Assert.True(r.Outcome.Success);
+        Assert.InRange(r.Outcome.Alpha, 0.5 - 1e-12, 0.5);
+        Assert.InRange(r.Outcome.Evaluations, 2, 120);
+        Assert.Equal(f.Calls, r.Outcome.Evaluations);
+    }
+
     // The cubic step: the minimiser of the cubic interpolating (a, fa, ga) and (b, fb, gb), worked out by hand.
     [Theory]
     // φ = α³ − 3α: (0, 0, −3), (2, 2, 9); φ' = 3α² − 3 vanishes at 1 (the cubic is exact).
@@ -270,6 +378,11 @@ public class StrongWolfeLineSearchTests
     // φ = α³ − 6α² + 9α on [2, 5]: φ' = 3(α − 1)(α − 3), the local minimum is at 3.
     [InlineData(2.0, 2.0, -3.0, 5.0, 20.0, 24.0, 3.0)]
     [InlineData(5.0, 20.0, 24.0, 2.0, 2.0, -3.0, 3.0)]
+    // φ = (α − 2)³ on [0, 5]: a double root of φ' (discriminant exactly 0), the stationary point 2.
+    [InlineData(0.0, -8.0, 12.0, 5.0, 27.0, 27.0, 2.0)]
+    // Minima exactly on the edges of the middle 80 % of [0, 10] (1 and 9) are kept: (α − 1)², (α − 9)².
+    [InlineData(0.0, 1.0, -2.0, 10.0, 81.0, 18.0, 1.0)]
+    [InlineData(0.0, 81.0, -18.0, 10.0, 1.0, 2.0, 9.0)]
     public void The_cubic_step_is_the_minimiser_of_the_interpolating_cubic(double a, double fa, double ga, double b, double fb, double gb, double expected)
     {
         Assert.Equal(expected, StrongWolfeLineSearch.CubicMinimizer(a, fa, ga, b, fb, gb), 1e-12);

@@ -42,9 +42,17 @@ internal sealed class FunctionObjective(int dimension, Func<double[], double[], 
 /// loss = ½ Σ wᵢ rᵢ(θ)² from closed-form residuals r and Jacobian J (rows = residuals), counting its loss evaluations.
 /// The gradient is Jᵀ W r; JVP and VJP come from the same J.
 /// </summary>
-internal sealed class ClosedFormResiduals(double[] start, double[] weights, Func<double[], double[]> residuals, Func<double[], double[,]> jacobian) : IResidualObjective
+internal sealed class ClosedFormResiduals(double[] start, double[] weights, Func<double[], double[]> residuals, Func<double[], double[,]> jacobian,
+    Func<double[], double[,]>? productJacobian = null) : IResidualObjective
 {
+    // The Jacobian behind JVP/VJP; a test may break it while the loss and gradient stay finite.
+    private readonly Func<double[], double[,]> _products = productJacobian ?? jacobian;
+
     public int Calls { get; private set; }
+
+    /// <summary>Jacobian-vector and vector-Jacobian products asked for.</summary>
+    public int Products { get; private set; }
+
     public string Name => "closed_form_residuals";
     public IndexMap IndexMap { get; } = IndexMap.SingleVector(start.Length);
     public int ResidualCount => weights.Length;
@@ -93,7 +101,8 @@ internal sealed class ClosedFormResiduals(double[] start, double[] weights, Func
 
     public void JacobianVectorProduct(ReadOnlySpan<double> theta, ReadOnlySpan<double> v, Span<double> jv)
     {
-        var j = jacobian(theta.ToArray());
+        Products++;
+        var j = _products(theta.ToArray());
         for (int i = 0; i < weights.Length; i++)
         {
             double s = 0;
@@ -104,7 +113,8 @@ internal sealed class ClosedFormResiduals(double[] start, double[] weights, Func
 
     public void VectorJacobianProduct(ReadOnlySpan<double> theta, ReadOnlySpan<double> u, Span<double> jtu)
     {
-        var j = jacobian(theta.ToArray());
+        Products++;
+        var j = _products(theta.ToArray());
         for (int k = 0; k < start.Length; k++)
         {
             double s = 0;

@@ -154,4 +154,25 @@ public class BenchCommandTests
         Assert.Contains("'banana'", badTarget.Stderr);
         Assert.Contains("funnel_10d", badTarget.Stderr);
     }
+
+    [Fact]
+    public void Bench_samplers_fixed_step_runs_the_kernel_alone_at_the_given_step()
+    {
+        // N(0, I) is a harmonic oscillator of period 2π: at ε = 0.45 a trajectory turns back after about half a period,
+        // π/0.45 ≈ 7 leapfrog steps, so nearly every draw is a depth-3 tree (2³ − 1 = 7 steps). Nothing adapts ε.
+        var r = Dluxshera.Invoke("bench", "samplers", "--targets", "normal_100d", "--fixed-step", "0.45", "--draws", "100", "--seeds", "5", "--json",
+            "--plugins", RepoPaths.PluginsJson);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var run = JsonNode.Parse(r.Stdout.Split('\n').Single(l => l.StartsWith('{')))!["normal_100d"]!["runs"]![0]!;
+        Assert.Equal(0.45, run["mean_step_size"]!.GetValue<double>());
+        var depths = run["tree_depth_fractions"]!.AsObject().ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<double>());
+        Assert.Equal(1.0, depths.Values.Sum(), 12);
+        Assert.True(depths.GetValueOrDefault("3") >= 0.9, string.Join(", ", depths));
+        Assert.InRange(run["gradients"]!.GetValue<double>() / 400, 6.5, 7.5);
+        Assert.Contains("tree depths ", r.Stdout);
+
+        var bad = Dluxshera.Invoke("bench", "samplers", "--fixed-step", "0.1", "--draws", "2", "--plugins", RepoPaths.PluginsJson);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--draws", bad.Stderr);
+    }
 }

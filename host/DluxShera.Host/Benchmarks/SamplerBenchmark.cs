@@ -30,7 +30,10 @@ public static class SamplerBenchmark
     /// <param name="json">Also print the rows as one JSON object.</param>
     /// <param name="seeds">The sampler seeds, one run per target each.</param>
     /// <param name="targets">Target names to run, or null for all.</param>
-    public static int Execute(ComponentCatalog catalog, TextWriter o, bool json, IReadOnlyList<ulong> seeds, IReadOnlyList<string>? targets = null)
+    /// <param name="fixedStep">Null: Stan's adaptive settings. Otherwise the kernel alone: no warm-up, no adaptation, this
+    /// step size and the identity metric, every chain started at 0 (what stan_bench.R does with STAN_BENCH_FIXED_STEP).</param>
+    public static int Execute(ComponentCatalog catalog, TextWriter o, bool json, IReadOnlyList<ulong> seeds, IReadOnlyList<string>? targets = null,
+        FixedStep? fixedStep = null)
     {
         var chosen = targets is null ? SamplerTarget.All : targets.Select(SamplerTarget.Named).ToArray();
         var rows = new JsonObject();
@@ -41,7 +44,7 @@ public static class SamplerBenchmark
             var perGradient = new List<double>();
             foreach (ulong seed in seeds)
             {
-                var run = RunOnce(catalog, target, seed);
+                var run = RunOnce(catalog, target, seed, fixedStep);
                 perGradient.Add(run.EssPerGradient);
                 o.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{target.Name,-22} {seed,10} {run.MinEss,8:F0} {run.Gradients,9} {run.EssPerGradient,9:F4} {run.MinEss / run.Seconds,9:F0} {run.Divergences,4} {run.MaxRHat,7:F3} {run.MeanStepSize,7:F3}"));
@@ -50,7 +53,14 @@ public static class SamplerBenchmark
                     ["seed"] = seed, ["min_ess_bulk"] = run.MinEss, ["gradients"] = run.Gradients, ["seconds"] = run.Seconds,
                     ["ess_per_gradient"] = run.EssPerGradient, ["ess_per_second"] = run.MinEss / run.Seconds, ["divergences"] = run.Divergences,
                     ["max_rhat"] = run.MaxRHat, ["mean_step_size"] = run.MeanStepSize,
+                    ["tree_depth_fractions"] = new JsonObject(run.TreeDepthFractions.Select(kv =>
+                        KeyValuePair.Create(kv.Key.ToString(CultureInfo.InvariantCulture), (JsonNode?)kv.Value))),
                 });
+                if (fixedStep is not null)
+                {
+                    o.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{"",22} tree depths {string.Join(" ", run.TreeDepthFractions.Select(kv => $"{kv.Key}:{kv.Value:F4}"))}"));
+                }
             }
             double mean = perGradient.Average();
             double sd = perGradient.Count > 1 ? McmcDiagnostics.StandardDeviation([.. perGradient]) : double.NaN;
@@ -67,25 +77,30 @@ public static class SamplerBenchmark
         return ExitCodes.Ok;
     }
 
-    // One run of sampler:nuts on one target with Stan's settings.
-    private static BenchRun RunOnce(ComponentCatalog catalog, SamplerTarget target, ulong seed)
+    // One run of sampler:nuts on one target with Stan's settings (or the fixed-step kernel check).
+    private static BenchRun RunOnce(ComponentCatalog catalog, SamplerTarget target, ulong seed, FixedStep? fixedStep)
     {
-        var sampler = catalog.Create<ISampler>(ComponentKinds.Sampler, new ComponentReference
+        var options = new JsonObject
         {
-            Name = "nuts",
-            Options = new JsonObject
-            {
-                ["num_chains"] = 4, ["num_warmup"] = 1000, ["num_samples"] = 1000, ["max_tree_depth"] = 10,
-                ["target_accept"] = 0.8, ["mass_matrix"] = "diag",
-            },
-        }, "bench");
+            ["num_chains"] = 4, ["num_warmup"] = 1000, ["num_samples"] = 1000, ["max_tree_depth"] = 10,
+            ["target_accept"] = 0.8, ["mass_matrix"] = "diag",
+        };
+        if (fixedStep is not null)
+        {
+            options["num_warmup"] = 0;
+            options["num_samples"] = fixedStep.Draws;
+            options["adapt_step_size"] = false;
+            options["adapt_mass_matrix"] = false;
+            options["step_size"] = fixedStep.StepSize;
+        }
+        var sampler = catalog.Create<ISampler>(ComponentKinds.Sampler, new ComponentReference { Name = "nuts", Options = options }, "bench");
         var sink = new CountingSink(target.Dimension);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var result = sampler.Sample(new SamplingContext
         {
             Density = target.CreateDensity(),
             CreateDensity = target.CreateDensity,
-            InitialThetas = UniformStarts(4, target.Dimension, seed),
+            InitialThetas = fixedStep is null ? UniformStarts(4, target.Dimension, seed) : [.. Enumerable.Range(0, 4).Select(_ => new double[target.Dimension])],
             Sink = sink,
             Seed = seed,
             Progress = new SilentProgress(),
@@ -101,7 +116,8 @@ public static class SamplerBenchmark
             maxRHat = Math.Max(maxRHat, McmcDiagnostics.RHat(draws, chains));
         }
         double meanStep = result.Adaptations.Count == 0 ? double.NaN : result.Adaptations.Average(a => a.StepSize);
-        return new BenchRun(minEss, sink.Gradients, seconds, sink.Divergences, maxRHat, meanStep);
+        var depths = sink.TreeDepths.OrderBy(kv => kv.Key).ToDictionary(kv => kv.Key, kv => kv.Value / (double)sink.Draws);
+        return new BenchRun(minEss, sink.Gradients, seconds, sink.Divergences, maxRHat, meanStep, depths);
     }
 
     // Stan's default inits: every coordinate uniform in (−2, 2), a start per chain, from a stream of the seed's own.
@@ -111,7 +127,13 @@ public static class SamplerBenchmark
         return Enumerable.Range(0, chains).Select(_ => Enumerable.Range(0, dimension).Select(_ => 4 * rng.NextDouble() - 2).ToArray()).ToArray();
     }
 
-    private sealed record BenchRun(double MinEss, long Gradients, double Seconds, int Divergences, double MaxRHat, double MeanStepSize)
+    /// <summary>The kernel check's settings: one step size, this many draws per chain.</summary>
+    /// <param name="StepSize">ε, fixed.</param>
+    /// <param name="Draws">Draws per chain.</param>
+    public sealed record FixedStep(double StepSize, int Draws);
+
+    private sealed record BenchRun(double MinEss, long Gradients, double Seconds, int Divergences, double MaxRHat, double MeanStepSize,
+        IReadOnlyDictionary<int, double> TreeDepthFractions)
     {
         public double EssPerGradient => MinEss / Gradients;
     }
@@ -126,6 +148,10 @@ public static class SamplerBenchmark
 
         public int Divergences { get; private set; }
 
+        public long Draws { get; private set; }
+
+        public Dictionary<int, long> TreeDepths { get; } = [];
+
         public void Append(in SampleRow row)
         {
             if (row.Warmup) return;
@@ -134,6 +160,8 @@ public static class SamplerBenchmark
                 if (!_draws.TryGetValue(row.Chain, out var list)) _draws[row.Chain] = list = [];
                 foreach (double v in row.Theta) list.Add(v);
                 Gradients += row.NumLeapfrog;
+                Draws++;
+                TreeDepths[row.TreeDepth] = TreeDepths.GetValueOrDefault(row.TreeDepth) + 1;
                 if (row.Divergent) Divergences++;
             }
         }

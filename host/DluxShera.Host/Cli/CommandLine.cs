@@ -227,7 +227,14 @@ public static class CommandLine
         var samplersTargetsOption = new Option<string?>("--targets") { Description = "comma-separated target names (default: all four)" };
         samplers.Options.Add(samplersJsonOption);
         samplers.Options.Add(samplersSeedsOption);
+        var samplersFixedStepOption = new Option<double?>("--fixed-step")
+        {
+            Description = "check the kernel alone: no warm-up or adaptation, this step size, identity metric, chains started at 0",
+        };
+        var samplersDrawsOption = new Option<int>("--draws") { Description = "draws per chain with --fixed-step", DefaultValueFactory = _ => 10000 };
         samplers.Options.Add(samplersTargetsOption);
+        samplers.Options.Add(samplersFixedStepOption);
+        samplers.Options.Add(samplersDrawsOption);
         samplers.SetAction(p => Guarded(stderr, () =>
         {
             var seeds = p.GetValue(samplersSeedsOption)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -236,9 +243,13 @@ public static class CommandLine
                 .ToArray();
             if (seeds.Length == 0) throw new BadInputException("--seeds: expected at least one seed (e.g. 1,2,3).");
             var targets = p.GetValue(samplersTargetsOption)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            double? fixedStep = p.GetValue(samplersFixedStepOption);
+            int draws = p.GetValue(samplersDrawsOption);
+            if (fixedStep is { } step && !(step > 0 && double.IsFinite(step))) throw new BadInputException($"--fixed-step: expected a positive step size, got {step}.");
+            if (draws < 4) throw new BadInputException($"--draws: expected at least 4 draws per chain, got {draws}.");
             using var host = BuildHost(p);
             return Benchmarks.SamplerBenchmark.Execute(host.Services.GetRequiredService<Components.ComponentCatalog>(), stdout, p.GetValue(samplersJsonOption),
-                seeds, targets);
+                seeds, targets, fixedStep is { } eps ? new Benchmarks.SamplerBenchmark.FixedStep(eps, draws) : null);
         }));
         bench.Subcommands.Add(samplers);
         root.Subcommands.Add(bench);
