@@ -193,4 +193,62 @@ public class NpyFileEdgeTests
         file.Flush();
         Assert.Equal([2], NpyHeader.Read(new MemoryStream(File.ReadAllBytes(path)), path).Shape);
     }
+
+    [Fact]
+    public void A_bad_header_inside_an_npz_is_reported_naming_the_archive_and_the_entry()
+    {
+        using var tmp = RepoPaths.Temp();
+        string path = tmp.Combine("trace.npz");
+        using (var zip = ZipFile.Open(path, ZipArchiveMode.Create))
+        {
+            using var s = zip.CreateEntry("loss.npy").Open();
+            s.Write(NpyHeaderSpecTests.NpyWithDict("{'descr': '>f8', 'fortran_order': False, 'shape': (1,), }", BitConverter.GetBytes(1.0)));
+        }
+        const string tail = ": unsupported dtype '>f8' (supported: <f8, <f4, <i8, <i4, |b1, |u1).";
+        Assert.Equal($"{path}[loss.npy]{tail}", Assert.Throws<ArtifactException>(() => NpzFile.Load(path)).Message);
+        Assert.Equal($"{path}[loss.npy]{tail}", Assert.Throws<ArtifactException>(() => NpzFile.ReadHeaders(path)).Message);
+    }
+
+    [Fact]
+    public void An_entry_with_bytes_after_its_array_is_checked_over_the_whole_entry()
+    {
+        // The CRC-32 covers every byte of the entry; bytes after the array (numpy never writes them, other tools may)
+        // must be read too, or a valid archive would fail its check.
+        using var tmp = RepoPaths.Temp();
+        string path = tmp.Combine("padded.npz");
+        using (var zip = ZipFile.Open(path, ZipArchiveMode.Create))
+        {
+            using var s = zip.CreateEntry("x.npy", System.IO.Compression.CompressionLevel.Optimal).Open();
+            s.Write(NpyHeaderSpecTests.NpyWithDict("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", [.. BitConverter.GetBytes(1.5), .. BitConverter.GetBytes(-2.0)]));
+            s.Write(new byte[100_000]);
+        }
+        Assert.Equal(new[] { 1.5, -2.0 }, NpzFile.Load(path)["x"].ToDoubles());
+        Assert.Equal([2], NpzFile.ReadHeaders(path, verifyData: true)["x"].Shape);
+    }
+
+    [Fact]
+    public void A_truncated_forward_only_stream_names_the_row_where_the_data_ends()
+    {
+        // 6 rows of 2 doubles read 3 rows (48 bytes) at a time; the data stops 4 bytes into row 4, the second row of
+        // the second chunk.
+        byte[] bytes = NpyHeaderSpecTests.NpyWithDict("{'descr': '<f8', 'fortran_order': False, 'shape': (6, 2), }", new byte[4 * 16 + 4]);
+        var stream = new NpyRowReaderTests.ForwardOnly(new MemoryStream(bytes));
+        var header = NpyHeader.Read(stream, "t.npy");
+        var e = Assert.Throws<ArtifactException>(() => NpyRowReader.ForEachChunk(stream, header, 6, 48, "t.npy", (_, _) => true));
+        Assert.Equal("t.npy: truncated .npy data: 6 rows of 16 bytes expected, the data ends in row 4.", e.Message);
+    }
+
+    [Fact]
+    public void A_header_dict_that_stops_mid_way_without_padding_is_a_one_line_error()
+    {
+        // A header length that ends the text right after a value (no padding, no newline): the parser must run off the
+        // end into its own message, not an index error.
+        foreach (string dict in new[] { "{'descr': '<f8'", "{'descr':", "{'descr'", "{", "{'descr': '<f8', 'fortran_order': False, 'shape': (1," })
+        {
+            byte[] text = System.Text.Encoding.Latin1.GetBytes(dict);
+            byte[] file = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0, (byte)text.Length, 0, .. text];
+            var e = Assert.Throws<ArtifactException>(() => NpyFile.Read(new MemoryStream(file), "cut.npy"));
+            Assert.StartsWith("cut.npy: malformed .npy header (", e.Message);
+        }
+    }
 }
