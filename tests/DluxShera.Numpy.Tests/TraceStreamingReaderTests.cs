@@ -185,6 +185,54 @@ public class TraceStreamingReaderTests
         writer.Dispose();
     }
 
+    [Fact]
+    public void Theta_of_another_width_or_with_other_rows_than_loss_is_refused_by_the_streaming_readers()
+    {
+        using var tmp = RepoPaths.Temp();
+        // meta.json says D = 2; theta is (3, 3).
+        string wide = RunWithTraceEntries(tmp, ("loss.npy", NdArray.Vector([3.0, 2, 1])), ("theta.npy", new NdArray(new double[9], 3, 3)));
+        string source = $"{Path.Combine(wide, "trace.npz")}[theta.npy]";
+        string expected = $"{source}: theta has shape (3, 3); meta.json says theta.dim = 2, so (T, 2) was expected.";
+        var reader = new FilesystemRunReader(wide);
+        Assert.Equal(expected, Assert.Throws<ArtifactException>(() => reader.LoadTraceSample()).Message);
+        Assert.Equal(expected, Assert.Throws<ArtifactException>(() => reader.ForEachThetaChunk((_, _) => true)).Message);
+
+        using var tmp2 = RepoPaths.Temp();
+        string shortTheta = RunWithTraceEntries(tmp2, ("loss.npy", NdArray.Vector([3.0, 2, 1])), ("theta.npy", Theta(2)));
+        Assert.Equal($"{Path.Combine(shortTheta, "trace.npz")}[theta.npy]: theta has 2 rows; expected 3 to match loss.",
+            Assert.Throws<ArtifactException>(() => new FilesystemRunReader(shortTheta).LoadTraceSample()).Message);
+    }
+
+    [Fact]
+    public void A_trace_whose_every_loss_is_nan_keeps_no_lowest_loss_row()
+    {
+        // A run that diverged from its first step: no row has a lowest loss (numpy's nanargmin raises), so the sample
+        // is the every-k-th rows and the last only. 10 rows, at most 4: k = ⌈9/2⌉ = 5 keeps 0, 5 and 9.
+        using var tmp = RepoPaths.Temp();
+        string dir = tmp.Combine("nan");
+        RunArtifacts.SaveRun(dir, new TraceData { Loss = [.. Enumerable.Repeat(double.NaN, 10)], Theta = [.. Enumerable.Range(0, 10).Select(i => (double)i)], Dimension = 1 },
+            new JsonObject { ["theta"] = new JsonObject { ["dim"] = 1 } }, new JsonObject { ["status"] = "failed" });
+        var sample = new FilesystemRunReader(dir).LoadTraceSample(maxRows: 4);
+        Assert.Equal([0, 5, 9], sample.Rows);
+        Assert.Equal(new[] { 0.0, 5, 9 }, sample.Trace.Theta);
+    }
+
+    [Fact]
+    public void Trace_shape_checks_every_entry_against_its_crc_as_numpy_does()
+    {
+        // TraceShape reads headers only, but streams the data through: a flipped value in loss must not pass.
+        using var tmp = RepoPaths.Temp();
+        string dir = RunWithTraceEntries(tmp, ("loss.npy", NdArray.Vector([3.0, 2, 1])), ("theta.npy", Theta(3)));
+        string trace = Path.Combine(dir, "trace.npz");
+        Assert.Equal((3L, 2, trace), new FilesystemRunReader(dir).TraceShape());
+        byte[] bytes = File.ReadAllBytes(trace);
+        int at = IndexOf(bytes, BitConverter.GetBytes(2.0), IndexOf(bytes, "loss.npy"u8.ToArray(), 0));
+        BitConverter.GetBytes(2.5).CopyTo(bytes, at);
+        File.WriteAllBytes(trace, bytes);
+        var e = Assert.Throws<ArtifactException>(() => new FilesystemRunReader(dir).TraceShape());
+        Assert.Contains("CRC-32", e.Message);
+    }
+
     private static int IndexOf(byte[] haystack, byte[] needle, int from)
     {
         for (int i = from; i <= haystack.Length - needle.Length; i++)
