@@ -196,6 +196,19 @@ public class RunDirectoryContractTests
     }
 
     [Fact]
+    public void A_negative_dimension_is_refused_before_anything_is_written()
+    {
+        using var tmp = RepoPaths.Temp();
+        var e = Assert.Throws<ArtifactException>(() => Create(tmp, "neg", -1));
+        Assert.Equal("run 'neg': θ dimension D = -1 is negative; expected D ≥ 0.", e.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(tmp.Path));
+        using (Create(tmp, "zero", 0))
+        {
+        }
+        Assert.Equal([0, 0], NpzFile.Load(tmp.Combine("zero", "trace.npz"))["theta"].Shape);   // D = 0 is allowed: (T, 0)
+    }
+
+    [Fact]
     public void Creating_a_run_clears_stale_temporaries_in_the_output_root_and_names_runs_without_an_id()
     {
         using var tmp = RepoPaths.Temp();
