@@ -20,6 +20,11 @@ public sealed class FilesystemArtifactStore : IArtifactStore
         {
             throw new ArtifactException($"run id '{runId}' is refused: {problem}. {RunIds.Rule}");
         }
+        if (request.Dimension < 0)
+        {
+            // Checked before anything is written: a (T, -1) theta header is a file numpy refuses to load.
+            throw new ArtifactException($"run '{runId}': θ dimension D = {request.Dimension} is negative; expected D ≥ 0.");
+        }
         string root = Path.GetFullPath(request.OutputRoot);
         string dir = Path.Combine(root, runId);
         if ((Directory.Exists(dir) || File.Exists(dir)) && !request.Overwrite)

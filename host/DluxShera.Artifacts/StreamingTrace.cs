@@ -106,6 +106,10 @@ internal sealed class StreamingTrace : IDisposable
     public static long RowsInPartial(string directory) =>
         PresentChannels(directory).Select(c => NpyFile.RowsOnDisk(c.Path)).DefaultIfEmpty(0).Min();
 
+    /// <summary>The trace channels present in a partial trace, in file order (loss, theta, then the scalar channels);
+    /// other files there (the gradients a run streams beside them) are not trace channels.</summary>
+    public static IReadOnlyList<string> PresentChannelNames(string directory) => [.. PresentChannels(directory).Select(c => c.Name)];
+
     private static List<(string Name, string Path)> PresentChannels(string directory) =>
         Layout.Select(c => (c.Name, Path: Channel(directory, c.Name))).Where(c => File.Exists(c.Path)).ToList();
 

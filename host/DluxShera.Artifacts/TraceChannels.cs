@@ -54,8 +54,9 @@ internal sealed class TraceChannels : IDisposable
         }
         string partial = Path.Combine(runDirectory, RunLayout.PartialTraceDirectory);
         if (!Directory.Exists(partial)) throw new ArtifactException($"{npz}: file not found (and no {RunLayout.PartialTraceDirectory}/ to recover from).");
-        var present = Directory.GetFiles(partial, "*.npy").Select(f => Path.GetFileNameWithoutExtension(f)).Order(StringComparer.Ordinal).ToList();
-        return new TraceChannels(partial, present, null, null, partial, StreamingTrace.RowsInPartial(partial));
+        // The trace channels only: a run that recorded gradients also streams grad_step.npy and grad.npy here, whose
+        // K rows are not trace rows (reading them as T-row channels ran past their data).
+        return new TraceChannels(partial, StreamingTrace.PresentChannelNames(partial), null, null, partial, StreamingTrace.RowsInPartial(partial));
     }
 
     /// <summary>Opens one channel, positioned at its first data byte.</summary>

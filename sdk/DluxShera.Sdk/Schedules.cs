@@ -72,6 +72,8 @@ public sealed class ScheduleOptions : IValidatableOptions
         if (WarmupSteps < 0) yield return ("warmup_steps", "must be ≥ 0");
         if (Boundaries.Length != Scales.Length) yield return ("scales", $"needs one scale per boundary ({Boundaries.Length})");
         if (TransitionSteps <= 0) yield return ("transition_steps", "must be ≥ 1");
+        // Optax quietly treats a negative transition_begin as 0; a run spec that says so is refused instead.
+        if (TransitionBegin < 0) yield return ("transition_begin", "must be ≥ 0");
         if (DecaySteps <= 0) yield return ("decay_steps", "must be ≥ 1");
         if (Kind == ScheduleKind.ExponentialDecay && !(DecayRate > 0)) yield return ("decay_rate", "must be positive");
         if (Kind == ScheduleKind.LinearWarmupCosineDecay && WarmupSteps > DecaySteps) yield return ("decay_steps", "must be ≥ warmup_steps (it is the total length)");
@@ -102,10 +104,11 @@ public sealed class ScheduleOptions : IValidatableOptions
         return f;
     }
 
+    // Optax exponential_decay: 1 up to transition_begin, then decay_rate^((t − begin)/transition_steps); end_value
+    // bounds every step, those before transition_begin included (below for a decay, above for growth).
     private double Exponential(int t)
     {
-        if (t < TransitionBegin) return 1.0;
-        double p = (double)(t - TransitionBegin) / TransitionSteps;
+        double p = Math.Max(t - TransitionBegin, 0) / (double)TransitionSteps;
         if (Staircase) p = Math.Floor(p);
         double f = Math.Pow(DecayRate, p);
         if (EndValue is { } end) f = DecayRate < 1 ? Math.Max(f, end) : Math.Min(f, end);

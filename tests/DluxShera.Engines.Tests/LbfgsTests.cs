@@ -124,6 +124,45 @@ public class LbfgsTests
         }
     }
 
+    /// <summary>
+    /// A 1-D loss whose slope is piecewise linear: −1 + x/2 up to x = 1.5, falling to −1 at x = 2 (concave: the slope
+    /// gets steeper), rising to +5 at x = 3, then +5. From x = 0 the first search takes x = 1 (f′ = −0.5, strong
+    /// Wolfe); the second tries x = 2 then x = 3 (uphill), is out of its two evaluations and accepts x = 2 on
+    /// sufficient decrease alone, where sᵀy = 1 · (−1 − (−0.5)) &lt; 0.
+    /// </summary>
+    private static FunctionObjective ConcaveAfterOneStep() => new(1, (x, g) =>
+    {
+        double t = x[0];
+        (double f, g[0]) = t switch
+        {
+            <= 1.5 => (-t + t * t / 4, -1 + t / 2),
+            <= 2 => (-0.9375 - 0.25 * (t - 1.5) - 0.75 * (t - 1.5) * (t - 1.5), -0.25 - 1.5 * (t - 1.5)),
+            <= 3 => (-1.25 - (t - 2) + 3 * (t - 2) * (t - 2), -1 + 6 * (t - 2)),
+            _ => (0.75 + 5 * (t - 3), 5),
+        };
+        return f;
+    }, [0.0]);
+
+    [Fact]
+    public void A_skipped_pair_leaves_a_full_history_as_it_was()
+    {
+        // History 1 is full after the first pair; the second pair (sᵀy < 0) must be skipped without touching it.
+        var f = ConcaveAfterOneStep();
+        var (_, sink) = EngineHarness.Run(new Lbfgs(new LbfgsOptions { History = 1, MaxLineSearch = 2, NumSteps = 3 }), f);
+        Assert.Equal([0.0, 1.0, 2.0, 3.0], f.Points.Take(4).Select(p => p[0]));
+        Assert.Equal([0.0, 1.0, 2.0], sink.Rows.Take(3).Select(r => r.Theta[0]));
+        double[] x0 = [0.0], x1 = [1.0], x2 = [2.0];
+        var kept = (S: Sub(x1, x0), Y: Sub(f.Gradient(x1), f.Gradient(x0)));   // (1, 0.5)
+        var skipped = (S: Sub(x2, x1), Y: Sub(f.Gradient(x2), f.Gradient(x1))); // (1, −0.5)
+        Assert.True(Dot(kept.S, kept.Y) > 0);
+        Assert.True(Dot(skipped.S, skipped.Y) < 0, "the test must reach a pair L-BFGS skips");
+
+        // The third search starts at x₂ + d with d from the kept pair alone: −(s/y)·g = −2 · (−1) = 2, so x = 4.
+        var dir = DenseBfgsDirection([kept], f.Gradient(x2));
+        Assert.Equal(2.0, dir[0], 1e-15);
+        Assert.Equal(x2[0] + dir[0], f.Points[4][0], 1e-12);
+    }
+
     [Fact]
     public void Trace_and_result_count_steps_and_evaluations_as_they_happen()
     {

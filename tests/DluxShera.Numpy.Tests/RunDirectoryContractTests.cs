@@ -146,6 +146,7 @@ public class RunDirectoryContractTests
         }
         var summary = RunArtifacts.LoadSummary(tmp.Combine("dropped"));
         Assert.Equal("failed", summary["status"]!.GetValue<string>());
+        Assert.Equal(StopReasons.Error, summary["stop_reason"]!.GetValue<string>());
         Assert.Equal(3, summary["num_steps_completed"]!.GetValue<int>());   // T − 1: rows 0…3 are 3 steps
         Assert.Contains("ended without completing", summary["message"]!.GetValue<string>());
         Assert.False(summary["has_checkpoint_best"]!.GetValue<bool>());
@@ -191,6 +192,20 @@ public class RunDirectoryContractTests
         {
         }
         Assert.True(Directory.Exists(tmp.Combine("afile")));
+        Assert.Equal([tmp.Combine("afile"), tmp.Combine("same")], Directory.GetFileSystemEntries(tmp.Path).Order(StringComparer.Ordinal));   // the file set aside is gone
+    }
+
+    [Fact]
+    public void A_negative_dimension_is_refused_before_anything_is_written()
+    {
+        using var tmp = RepoPaths.Temp();
+        var e = Assert.Throws<ArtifactException>(() => Create(tmp, "neg", -1));
+        Assert.Equal("run 'neg': θ dimension D = -1 is negative; expected D ≥ 0.", e.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(tmp.Path));
+        using (Create(tmp, "zero", 0))
+        {
+        }
+        Assert.Equal([0, 0], NpzFile.Load(tmp.Combine("zero", "trace.npz"))["theta"].Shape);   // D = 0 is allowed: (T, 0)
     }
 
     [Fact]
@@ -346,6 +361,7 @@ public class RunDirectoryContractTests
     [InlineData(10L, 1L, 3L, new long[] { 0, 3, 9 })]        // at least 3: first, the kept row, last (k = 9)
     [InlineData(0L, 10L, -1L, new long[0])]
     [InlineData(-3L, 10L, -1L, new long[0])]
+    [InlineData(0L, -1L, -1L, new long[0])]                  // an empty trace keeps nothing, whatever the budget
     public void The_rows_kept_are_every_kth_row_plus_the_lowest_loss_and_the_last(long total, long maxRows, long keep, long[] expected)
     {
         // k = ⌈(T − 1)/(max − 2)⌉ leaves room for the kept row and the last.
@@ -456,5 +472,161 @@ public class RunDirectoryContractTests
         Assert.Equal([0, 2, 5, 9], sample.Rows);
         Assert.Equal(new[] { 9.0, 1, 5, 2 }, sample.Trace.Loss);
         Assert.Equal(new[] { 0.0, 2, 5, 9 }, sample.Trace.Theta);
+    }
+    [Fact]
+    public void The_provisional_files_are_indented_json_with_a_final_newline_and_every_channel_has_its_documented_shape()
+    {
+        using var tmp = RepoPaths.Temp();
+        using var writer = Create(tmp, "fresh", 3);
+        string dir = tmp.Combine("fresh");
+        foreach (string file in new[] { "meta.json", "summary.json" })
+        {
+            string text = File.ReadAllText(Path.Combine(dir, file));
+            Assert.StartsWith("{\n  \"", text);
+            Assert.EndsWith("\n}\n", text);
+        }
+        Assert.Equal("[]", RunArtifacts.LoadMeta(dir)["manifest"]!.ToJsonString());   // no artifact file yet
+
+        // docs/artifacts.md: loss, grad_norm, step_norm, base_lr (T,) <f8; theta (T, D) <f8; accepted (T,) |b1.
+        string partial = Path.Combine(dir, "trace.partial");
+        foreach (var (name, shape, dtype) in new (string, int[], NpyDtype)[]
+        {
+            ("loss", [0], NpyDtype.Float64), ("theta", [0, 3], NpyDtype.Float64), ("grad_norm", [0], NpyDtype.Float64),
+            ("step_norm", [0], NpyDtype.Float64), ("base_lr", [0], NpyDtype.Float64), ("accepted", [0], NpyDtype.Bool),
+        })
+        {
+            var array = NpyFile.Load(Path.Combine(partial, name + ".npy"));
+            Assert.True(shape.SequenceEqual(array.Shape), $"{name}: shape {array.ShapeText}");
+            Assert.Equal(dtype, array.Dtype);
+        }
+    }
+
+    [Fact]
+    public void The_scalar_channels_constant_lists_the_documented_trace_channels_in_order()
+    {
+        string docs = File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "artifacts.md"));
+        string row = docs.Split('\n').Single(l => l.StartsWith("| `trace.npz` |", StringComparison.Ordinal));
+        Assert.Contains(string.Join(", ", RunLayout.ScalarChannels.Select(c => $"`{c}`")) + " (T,) `<f8`", row);
+        Assert.Equal(3, RunLayout.ScalarChannels.Count);
+    }
+
+    [Fact]
+    public void Meta_written_during_the_run_is_on_disk_before_completion_and_completion_releases_the_lock_at_once()
+    {
+        // docs/artifacts.md: "The full meta.json replaces the provisional one before the engine starts."
+        using var tmp = RepoPaths.Temp();
+        string dir = tmp.Combine("m");
+        using var writer = Create(tmp, "m", 2);
+        writer.WriteMeta(new JsonObject { ["theta"] = new JsonObject { ["dim"] = 2 }, ["objective"] = new JsonObject { ["name"] = "rosenbrock" } });
+        var meta = RunArtifacts.LoadMeta(dir);
+        Assert.Equal("rosenbrock", meta["objective"]!["name"]!.GetValue<string>());
+        Assert.Equal("m", meta["run_id"]!.GetValue<string>());
+        Assert.Equal(["summary.json"], meta["manifest"]!.AsArray().Select(e => e!["file"]!.GetValue<string>()));   // trace.partial/ and dot-files are not artifacts
+        AppendRow(writer, 0, 2);
+        writer.Complete(new JsonObject { ["status"] = "ok" }, null, null);
+        Assert.Equal(RunProcessState.None, RunLiveness.Probe(dir));   // before the writer is disposed
+        Assert.False(File.Exists(Path.Combine(dir, RunLiveness.LockFile)));
+    }
+
+    [Fact]
+    public void Opening_a_run_removes_the_temporaries_its_dead_writers_left_in_it_and_in_figures()
+    {
+        using var tmp = RepoPaths.Temp();
+        string dir = tmp.Combine("r");
+        RunArtifacts.SaveRun(dir, new TraceData { Loss = [1], Theta = [0], Dimension = 1 }, Meta(1), new JsonObject { ["status"] = "ok" });
+        Directory.CreateDirectory(Path.Combine(dir, "figures"));
+        using var gone = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("true") { UseShellExecute = false })!;
+        gone.WaitForExit();
+        string dead = $"{gone.Id}@{Environment.MachineName}", alive = StaleTemporaries.Owner;
+        string[] stale = [Path.Combine(dir, $".signals.npz.{dead}.{Guid.NewGuid():N}.tmp"), Path.Combine(dir, "figures", $".a.png.{dead}.{Guid.NewGuid():N}.tmp")];
+        string[] kept = [Path.Combine(dir, $".signals.npz.{alive}.{Guid.NewGuid():N}.tmp"), Path.Combine(dir, "figures", $".a.png.{alive}.{Guid.NewGuid():N}.tmp")];
+        foreach (string f in stale.Concat(kept)) File.WriteAllText(f, "half-written");
+        _ = new FilesystemRunReader(dir);
+        Assert.All(stale, f => Assert.False(File.Exists(f), f));
+        Assert.All(kept, f => Assert.True(File.Exists(f), f));   // this process is still writing them
+    }
+
+    [Fact]
+    public void Optional_arrays_and_checkpoints_are_read_back_and_a_checkpoint_missing_an_array_names_it()
+    {
+        using var tmp = RepoPaths.Temp();
+        string dir = tmp.Combine("r");
+        RunArtifacts.SaveRun(dir, new TraceData { Loss = [1], Theta = [0, 0], Dimension = 2 }, Meta(2), new JsonObject { ["status"] = "ok" },
+            new RunArtifacts.Optional { Precond = new Dictionary<string, NdArray> { ["precond"] = NdArray.Vector([2.0, 3.0]) } });
+        var reader = new FilesystemRunReader(dir);
+        Assert.Equal(new[] { 2.0, 3.0 }, reader.LoadArrays("precond.npz")!["precond"].ToDoubles());
+        string best = Path.Combine(dir, "checkpoint_best.npz");
+        NpzFile.Save(best, new Dictionary<string, NdArray> { ["theta_best"] = NdArray.Vector([1.0, 2.0]) });
+        Assert.Equal($"{best}: array 'best_step' is missing (found: theta_best).", Assert.Throws<ArtifactException>(() => reader.LoadCheckpoint("best")).Message);
+    }
+
+    [Fact]
+    public void When_summary_json_cannot_be_rewritten_either_completion_still_fails_with_the_first_cause()
+    {
+        // trace.npz and summary.json both blocked (directories in their place): neither the atomic rewrite nor the
+        // in-place one can record the failure; the caller still gets the error that stopped the run.
+        using var tmp = RepoPaths.Temp();
+        string dir = tmp.Combine("stuck");
+        var writer = Create(tmp, "stuck", 1);
+        for (int t = 0; t < 3; t++) AppendRow(writer, t, 1);
+        Directory.CreateDirectory(Path.Combine(dir, "trace.npz", "in-the-way"));
+        File.Delete(Path.Combine(dir, "summary.json"));
+        Directory.CreateDirectory(Path.Combine(dir, "summary.json", "in-the-way"));
+        var e = Assert.ThrowsAny<IOException>(() => writer.Complete(new JsonObject { ["status"] = "ok" }, null, null));
+        Assert.Contains("trace.npz", e.Message);
+        Assert.DoesNotContain("summary.json", e.Message);
+        Assert.Equal(RunProcessState.None, RunLiveness.Probe(dir));
+        Assert.Equal(3, NpyFile.LoadRecoveredRows(Path.Combine(dir, "trace.partial", "loss.npy")).Shape[0]);   // the rows stay
+        writer.Dispose();
+    }
+
+    [Fact]
+    public void A_writer_dropped_while_its_artifacts_cannot_be_written_records_both_causes_and_does_not_throw()
+    {
+        using var tmp = RepoPaths.Temp();
+        string dir = tmp.Combine("dropped");
+        var writer = Create(tmp, "dropped", 1);
+        for (int t = 0; t < 2; t++) AppendRow(writer, t, 1);
+        Directory.CreateDirectory(Path.Combine(dir, "trace.npz", "in-the-way"));
+        writer.Dispose();
+        var summary = RunArtifacts.LoadSummary(dir);
+        Assert.Equal("failed", summary["status"]!.GetValue<string>());
+        string message = summary["message"]!.GetValue<string>();
+        Assert.StartsWith("the run ended without completing (an unexpected error); trace holds the rows recorded so far; writing the run's artifacts failed: ", message);
+        Assert.Equal(1, summary["num_steps_completed"]!.GetValue<int>());
+        Assert.Equal(RunProcessState.None, RunLiveness.Probe(dir));
+    }
+
+    [Fact]
+    public void A_storage_failure_in_a_run_without_a_message_gives_the_cause_alone()
+    {
+        using var tmp = RepoPaths.Temp();
+        string dir = tmp.Combine("bare");
+        var writer = Create(tmp, "bare", 1);
+        AppendRow(writer, 0, 1);
+        Directory.CreateDirectory(Path.Combine(dir, "trace.npz", "in-the-way"));
+        Assert.ThrowsAny<IOException>(() => writer.Complete(new JsonObject { ["status"] = "ok", ["message"] = "" }, null, null));
+        var summary = RunArtifacts.LoadSummary(dir);
+        string message = summary["message"]!.GetValue<string>();
+        Assert.StartsWith("writing the run's artifacts failed: ", message);
+        Assert.Equal($"writing the run's artifacts failed: {summary["storage_error"]!.GetValue<string>()}; the rows streamed so far are in trace.partial/", message);
+        writer.Dispose();
+    }
+    [Fact]
+    public void Streamed_rows_reach_the_disk_within_about_a_second_without_an_explicit_flush()
+    {
+        // docs/artifacts.md: rows stream to trace.partial/ "flushed about once a second", so a killed run loses at most
+        // the last second. The first row may still be buffered; a row appended more than a second later flushes both.
+        using var tmp = RepoPaths.Temp();
+        using var writer = Create(tmp, "s", 2);
+        AppendRow(writer, 0, 2);
+        Thread.Sleep(1100);
+        AppendRow(writer, 1, 2);
+        string partial = tmp.Combine("s", "trace.partial");
+        foreach (string channel in new[] { "loss", "theta", "grad_norm", "step_norm", "base_lr", "accepted" })
+        {
+            Assert.True(2 == NpyFile.RowsOnDisk(Path.Combine(partial, channel + ".npy")), channel);
+        }
+        Assert.Equal(new[] { 10.0, 9 }, NpyFile.LoadRecoveredRows(Path.Combine(partial, "loss.npy")).ToDoubles());
     }
 }

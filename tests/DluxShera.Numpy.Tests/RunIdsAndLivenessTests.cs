@@ -107,4 +107,59 @@ public class RunIdsAndLivenessTests
         Assert.Empty(Directory.GetFileSystemEntries(final));
         Assert.Equal(RunProcessState.None, RunLiveness.Probe(final));
     }
+    [Fact]
+    public void The_heartbeat_names_host_and_pid_with_a_round_trip_utc_start_time_on_one_line()
+    {
+        using var tmp = RepoPaths.Temp();
+        var before = DateTimeOffset.UtcNow;
+        using var held = RunLiveness.Hold(tmp.Path);
+        string text = File.ReadAllText(tmp.Combine(RunLiveness.HeartbeatFile));
+        Assert.EndsWith("}\n", text);
+        Assert.Single(text.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        // "o" (round trip): 2026-11-29T14:39:01.1234567+00:00, which Python's datetime.fromisoformat also reads (3.11+).
+        string started = JsonNode.Parse(text)!["started_at"]!.GetValue<string>();
+        var t = DateTimeOffset.ParseExact(started, "o", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(TimeSpan.Zero, t.Offset);
+        Assert.InRange(t, before, DateTimeOffset.UtcNow);
+    }
+
+    [Fact]
+    public void Disposing_a_released_run_again_leaves_a_later_holders_files_alone()
+    {
+        // One RunLiveness per run: after it is released the directory may be held again (an --overwrite rerun in place,
+        // or experiment retry); a second Dispose of the old one must not delete the new holder's lock and heartbeat.
+        using var tmp = RepoPaths.Temp();
+        var first = RunLiveness.Hold(tmp.Path);
+        first.Dispose();
+        using var second = RunLiveness.Hold(tmp.Path);
+        first.Dispose();
+        Assert.True(File.Exists(tmp.Combine(RunLiveness.LockFile)));
+        Assert.True(File.Exists(tmp.Combine(RunLiveness.HeartbeatFile)));
+        Assert.Equal(RunProcessState.Live, RunLiveness.Probe(tmp.Path));
+    }
+
+    [Fact]
+    public void Holding_waits_out_a_probers_momentary_shared_lock_and_gives_up_on_a_lock_that_stays_held()
+    {
+        using var tmp = RepoPaths.Temp();
+        string lockPath = tmp.Combine(RunLiveness.LockFile);
+        // A prober's shared open (flock LOCK_SH, as Probe takes it), released 100 ms later: Hold retries for about a
+        // second (50 × 20 ms), so it gets the lock.
+        var probe = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite);
+        var release = new Thread(() =>
+        {
+            Thread.Sleep(100);
+            probe.Dispose();
+        });
+        release.Start();
+        using (var held = RunLiveness.Hold(tmp.Path))
+        {
+            Assert.Equal(RunProcessState.Live, RunLiveness.Probe(tmp.Path));
+        }
+        release.Join();
+
+        // Another writer's exclusive lock that is never released: Hold stops retrying and says so.
+        using var other = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        Assert.ThrowsAny<IOException>(() => RunLiveness.Hold(tmp.Path));
+    }
 }

@@ -210,4 +210,75 @@ public class ValueJsonTests
         // Files people read: indented, and µ or "é" written as themselves, not \u escapes.
         Assert.Equal("{\n  \"unit\": \"µas\"\n}", new JsonObject { ["unit"] = "µas" }.ToJsonString(JsonNumbers.Indented));
     }
+    public static TheoryData<string, Func<object?, object?>, int> Wrappers() => new()
+    {
+        // Each wrapper adds one level; a rank-2 array adds two (a rectangular array of rank r nests r deep).
+        { "tuple", x => Tuple.Create(x), 1 },
+        { "value tuple", x => new ValueTuple<object?>(x), 1 },
+        { "list", x => new List<object?> { x }, 1 },
+        { "dictionary", x => new Dictionary<string, object?> { ["k"] = x }, 1 },
+        { "rank-2 array", x => new object?[1, 1] { { x } }, 2 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Wrappers))]
+    public void Every_container_counts_towards_the_nesting_limit(string kind, Func<object?, object?> wrap, int levelsEach)
+    {
+        object? Nest(int times)
+        {
+            object? v = 1.0;
+            for (int i = 0; i < times; i++) v = wrap(v);
+            return v;
+        }
+        int fits = ValueJson.MaxDepth / levelsEach;
+        Assert.NotNull(ValueJson.ToNode(Nest(fits), kind));
+        var e = Assert.Throws<UnserialisableValueException>(() => ValueJson.ToNode(Nest(fits + 1), kind));
+        Assert.StartsWith("nests deeper than 32 levels", e.Reason);
+    }
+
+    [Fact]
+    public void A_refused_value_inside_a_tuple_or_a_rectangular_array_is_named_by_its_indices()
+    {
+        Func<int> code = () => 1;
+        Assert.Equal("t[1]", Assert.Throws<UnserialisableValueException>(() => ValueJson.ToNode((1, code), "t")).Path);
+        Assert.Equal("t[0][2]", Assert.Throws<UnserialisableValueException>(() => ValueJson.ToNode(Tuple.Create(Tuple.Create(1, 2, code)), "t")).Path);
+        var grid = new object?[2, 2] { { 1, 2 }, { code, 4 } };
+        Assert.Equal("g[1][0]", Assert.Throws<UnserialisableValueException>(() => ValueJson.ToNode(grid, "g")).Path);
+        var d = new Dictionary<string, object?> { ["inner"] = new List<object?> { 0, code } };
+        Assert.Equal("m.inner[1]", Assert.Throws<UnserialisableValueException>(() => ValueJson.ToNode(d, "m")).Path);
+    }
+
+    public static TheoryData<IDictionary, string> IntegerKeyed() => new()
+    {
+        { new Dictionary<sbyte, int> { [-5] = 1 }, """{"-5":1}""" },
+        { new Dictionary<byte, int> { [200] = 1 }, """{"200":1}""" },
+        { new Dictionary<short, int> { [-300] = 1 }, """{"-300":1}""" },
+        { new Dictionary<ushort, int> { [60000] = 1 }, """{"60000":1}""" },
+        { new Dictionary<int, int> { [-70000] = 1 }, """{"-70000":1}""" },
+        { new Dictionary<uint, int> { [4000000000u] = 1 }, """{"4000000000":1}""" },
+        { new Dictionary<long, int> { [long.MinValue] = 1 }, """{"-9223372036854775808":1}""" },
+        { new Dictionary<ulong, int> { [ulong.MaxValue] = 1 }, """{"18446744073709551615":1}""" },
+    };
+
+    [Theory]
+    [MemberData(nameof(IntegerKeyed))]
+    public void Dictionaries_keyed_by_any_integer_type_are_objects_keyed_by_the_invariant_number(IDictionary value, string json) =>
+        Assert.Equal(json, ValueJson.ToNode(value, "m")!.ToJsonString());
+
+    private sealed class WithIndexer
+    {
+        private readonly double[] _values = [1.5, 2.5];
+
+        public double this[int i] => _values[i];
+
+        public int Count => _values.Length;
+
+        public string Label { set => _ = value; }
+    }
+
+    [Fact]
+    public void Indexers_and_write_only_properties_are_not_read_as_values()
+    {
+        Assert.Equal("""{"count":2}""", ValueJson.ToNode(new WithIndexer(), "o")!.ToJsonString());
+    }
 }
