@@ -34,6 +34,18 @@ public class NestedOptionsTests
     }
 
     [Fact]
+    public void Raw_json_options_built_in_code_with_integer_values_reach_the_plugin_as_json_numbers()
+    {
+        // block_lr is a raw JsonObject the plugin reads with TryGetValue<double>: an int-backed node built in C# must
+        // bind as the same number a spec file would give.
+        var spec = new JsonObject { ["block_lr"] = new JsonObject { ["astrometry"] = 2, ["optics"] = 0.5 } };
+        var options = (PreconditionedGdOptions)StrictJsonBinder.Bind(typeof(PreconditionedGdOptions), spec, "optimizer.options");
+        Assert.Equal(2.0, options.BlockLr!["astrometry"]!.GetValue<double>());
+        Assert.Equal(0.5, options.BlockLr!["optics"]!.GetValue<double>());
+        Assert.Equal(2, spec["block_lr"]!["astrometry"]!.GetValue<int>()); // the caller's object is left as it was
+    }
+
+    [Fact]
     public void A_shipped_nested_reference_keeps_its_default_name_when_only_options_are_given()
     {
         var options = (PreconditionedGdOptions)StrictJsonBinder.Bind(typeof(PreconditionedGdOptions),

@@ -90,10 +90,10 @@ public static class StrictJsonBinder
         var kind = node.GetValueKind();
         if (type == typeof(JsonObject))
         {
-            if (node is JsonObject o) return o.DeepClone();
+            if (node is JsonObject o) return Reparsed(o).AsObject();
             return Fail("an object");
         }
-        if (type == typeof(JsonNode)) return node.DeepClone();
+        if (type == typeof(JsonNode)) return Reparsed(node);
         if (type == typeof(ComponentReference) && kind == JsonValueKind.String)
         {
             // A component named without options: "shera" is short for {"name": "shera"}.
@@ -196,6 +196,11 @@ public static class StrictJsonBinder
 
     // Quotes and non-ASCII as typed (the default encoder would echo "abc" as \u0022abc\u0022).
     private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    // A copy read back from its JSON text, so every number in it is JSON-backed, as in a parsed spec: a value an embedder
+    // built in C# (JsonValue.Create(2), an int) would otherwise reach the plugin as a boxed int, and a plugin's
+    // TryGetValue<double>/GetValue<double> refuses those.
+    private static JsonNode Reparsed(JsonNode node) => JsonNode.Parse(node.ToJsonString())!;
 
     private static string Show(JsonNode? node)
     {
