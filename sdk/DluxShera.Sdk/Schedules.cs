@@ -102,10 +102,11 @@ public sealed class ScheduleOptions : IValidatableOptions
         return f;
     }
 
+    // Optax exponential_decay: 1 up to transition_begin, then decay_rate^((t − begin)/transition_steps); end_value
+    // bounds every step, those before transition_begin included (below for a decay, above for growth).
     private double Exponential(int t)
     {
-        if (t < TransitionBegin) return 1.0;
-        double p = (double)(t - TransitionBegin) / TransitionSteps;
+        double p = Math.Max(t - TransitionBegin, 0) / (double)TransitionSteps;
         if (Staircase) p = Math.Floor(p);
         double f = Math.Pow(DecayRate, p);
         if (EndValue is { } end) f = DecayRate < 1 ? Math.Max(f, end) : Math.Min(f, end);

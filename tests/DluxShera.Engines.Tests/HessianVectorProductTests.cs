@@ -80,7 +80,7 @@ public class HessianVectorProductTests
         var products = new HessianVectorProducts(batched);
         // K = 3 rows: V, the zero vector, W.
         double[] vs = [.. V, 0, 0, 0, .. W];
-        var hvs = new double[9];
+        var hvs = Enumerable.Repeat(9.0, 9).ToArray(); // whatever the buffer held before: every row is written
         products.MultiplyBatch(Theta, vs, hvs);
         Assert.Equal(1, batched.Batches);
         Assert.Equal(6, batched.BatchedPoints);
