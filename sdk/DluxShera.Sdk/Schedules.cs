@@ -72,6 +72,8 @@ public sealed class ScheduleOptions : IValidatableOptions
         if (WarmupSteps < 0) yield return ("warmup_steps", "must be ≥ 0");
         if (Boundaries.Length != Scales.Length) yield return ("scales", $"needs one scale per boundary ({Boundaries.Length})");
         if (TransitionSteps <= 0) yield return ("transition_steps", "must be ≥ 1");
+        // Optax quietly treats a negative transition_begin as 0; a run spec that says so is refused instead.
+        if (TransitionBegin < 0) yield return ("transition_begin", "must be ≥ 0");
         if (DecaySteps <= 0) yield return ("decay_steps", "must be ≥ 1");
         if (Kind == ScheduleKind.ExponentialDecay && !(DecayRate > 0)) yield return ("decay_rate", "must be positive");
         if (Kind == ScheduleKind.LinearWarmupCosineDecay && WarmupSteps > DecaySteps) yield return ("decay_steps", "must be ≥ warmup_steps (it is the total length)");

@@ -38,6 +38,16 @@ public class ScheduleEdgeTests
         for (int t = 0; t < 30; t++) Assert.Equal(OptaxExponential(t, 4, rate, 6, staircase, end), schedule.Factor(t), 14);
     }
 
+    [Theory]
+    [InlineData(-1, "transition_begin")]
+    [InlineData(0, null)]
+    public void A_negative_transition_begin_is_refused(int begin, string? key)
+    {
+        var problems = new ScheduleOptions { Kind = ScheduleKind.ExponentialDecay, TransitionSteps = 4, DecayRate = 0.5, TransitionBegin = begin }.Validate().ToList();
+        if (key is null) Assert.Empty(problems);
+        else Assert.Equal((key, "must be ≥ 0"), Assert.Single(problems));
+    }
+
     [Fact]
     public void A_linear_warmup_of_zero_steps_is_no_warmup()
     {
