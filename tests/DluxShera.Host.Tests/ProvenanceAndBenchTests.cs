@@ -144,8 +144,19 @@ public class BenchCommandTests
         {
             Assert.Equal(0, run!["divergences"]!.GetValue<int>());
             Assert.InRange(run["max_rhat"]!.GetValue<double>(), 0.99, 1.05);
+            // Each chain's adapted ε and diagonal metric: four chains, the mean is the reported mean, and the adapted
+            // inverse metric is the posterior variance of a and b (well below the prior's 4, nowhere near the initial 1).
+            var steps = run["step_sizes"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+            Assert.Equal(4, steps.Length);
+            Assert.Equal(steps.Average(), run["mean_step_size"]!.GetValue<double>(), 12);
+            var metrics = run["inverse_metrics"]!.AsArray().Select(m => m!.AsArray().Select(v => v!.GetValue<double>()).ToArray()).ToArray();
+            Assert.Equal(4, metrics.Length);
+            Assert.All(metrics, m => Assert.All(m, v => Assert.InRange(v, 0.005, 0.5)));
         }
 
+        var badMetric = Dluxshera.Invoke("bench", "samplers", "--metric", "dense", "--plugins", RepoPaths.PluginsJson);
+        Assert.Equal(2, badMetric.ExitCode);
+        Assert.Contains("--metric: expected diag or unit, got 'dense'", badMetric.Stderr);
         var badSeed = Dluxshera.Invoke("bench", "samplers", "--seeds", "1,x", "--plugins", RepoPaths.PluginsJson);
         Assert.Equal(2, badSeed.ExitCode);
         Assert.Contains("--seeds: 'x'", badSeed.Stderr);
@@ -153,6 +164,21 @@ public class BenchCommandTests
         Assert.Equal(2, badTarget.ExitCode);
         Assert.Contains("'banana'", badTarget.Stderr);
         Assert.Contains("funnel_10d", badTarget.Stderr);
+    }
+
+    [Fact]
+    public void Bench_samplers_metric_unit_adapts_the_step_size_alone_on_the_identity_metric()
+    {
+        var r = Dluxshera.Invoke("bench", "samplers", "--targets", "logistic_regression", "--metric", "unit", "--seeds", "3", "--json",
+            "--plugins", RepoPaths.PluginsJson);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var run = JsonNode.Parse(r.Stdout.Split('\n').Single(l => l.StartsWith('{')))!["logistic_regression"]!["runs"]![0]!;
+        var metrics = run["inverse_metrics"]!.AsArray().Select(m => m!.AsArray().Select(v => v!.GetValue<double>()).ToArray()).ToArray();
+        Assert.Equal(4, metrics.Length);
+        Assert.All(metrics, m => Assert.Equal([1.0, 1.0], m));
+        // With the unit metric ε must shrink to the posterior's scale (sd of a and b ≈ 0.2–0.3), far below the ≈ 0.85 that
+        // the adapted diagonal metric allows.
+        Assert.All(run["step_sizes"]!.AsArray(), v => Assert.InRange(v!.GetValue<double>(), 0.05, 0.5));
     }
 
     [Fact]

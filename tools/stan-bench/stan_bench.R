@@ -11,7 +11,9 @@
 # STAN_BENCH_TARGETS=name,name runs only those targets. OUT.json is rewritten after every target.
 # STAN_BENCH_FIXED_STEP=EPS checks the kernel alone (as `bench samplers --fixed-step EPS`): no warm-up, no adaptation,
 # step size EPS, identity metric, every chain started at 0, STAN_BENCH_DRAWS draws per chain (default 10000); each run
-# then also records the fraction of draws at each tree depth (depth_1, depth_2, ...).
+# then also records the fraction of draws at each tree depth (depth_1, depth_2, ...). Adaptive runs record each chain's
+# adapted step size (step_1 ... step_4) and, for targets of at most 10 parameters, its inverse metric (inv_metric_<chain>_<i>).
+# STAN_BENCH_METRIC=unit_e keeps the identity metric and adapts the step size alone (`bench samplers --metric unit`).
 suppressMessages(library(rstan))
 # Debian's r-cran-bh ships no headers of its own (it depends on libboost-dev): point rstan at the system Boost.
 if (system.file("include", package = "BH") == "") rstan_options(boost_lib = "/usr/include")
@@ -30,6 +32,8 @@ targets <- list(
 cache <- Sys.getenv("STAN_BENCH_CACHE")
 fixed_step <- as.numeric(Sys.getenv("STAN_BENCH_FIXED_STEP", "NA"))
 fixed_draws <- as.integer(Sys.getenv("STAN_BENCH_DRAWS", "10000"))
+metric <- Sys.getenv("STAN_BENCH_METRIC", "diag_e")
+if (!(metric %in% c("diag_e", "unit_e"))) stop("STAN_BENCH_METRIC: expected diag_e or unit_e, got ", metric)
 if (!is.na(fixed_step) && !(fixed_step > 0)) stop("STAN_BENCH_FIXED_STEP: expected a positive step size, got ", fixed_step)
 # The compiled model of a target, from the cache when its code is unchanged.
 compiled <- function(t) {
@@ -58,7 +62,7 @@ for (t in targets) {
   for (seed in seeds) {
     fit <- if (is.na(fixed_step)) {
       sampling(model, data = t$data, chains = 4, cores = 1, iter = 2000, warmup = 1000, seed = seed,
-               control = list(adapt_delta = 0.8, max_treedepth = 10, metric = "diag_e"), refresh = 0)
+               control = list(adapt_delta = 0.8, max_treedepth = 10, metric = metric), refresh = 0)
     } else {
       sampling(model, data = t$data, chains = 4, cores = 1, iter = fixed_draws, warmup = 0, seed = seed, init = "0",
                control = list(adapt_engaged = FALSE, stepsize = fixed_step, max_treedepth = 10, metric = "diag_e"), refresh = 0)
@@ -73,6 +77,7 @@ for (t in targets) {
     rhat <- max(sapply(pars, function(p) Rhat(draws[, , p])))
     step <- mean(sapply(params, function(p) p[1, "stepsize__"]))
     depths <- table(unlist(lapply(params, function(p) p[, "treedepth__"]))) / sum(sapply(params, nrow))
+    info <- if (is.na(fixed_step)) get_adaptation_info(fit) else NULL
     rm(fit, draws, params)
     invisible(gc(verbose = FALSE))                      # one R session holds many fits otherwise
     run <- list(seed = seed, min_ess_bulk = min(ess), gradients = gradients, seconds = seconds,
@@ -80,6 +85,17 @@ for (t in targets) {
                 divergences = divergences, max_rhat = rhat, mean_step_size = step)
     cat(sprintf("%-22s seed %-9d min ESS %7.0f  grads %8.0f  ESS/grad %.4f  ESS/s %8.0f  div %d  R^ %.3f  eps %.3f\n", t$name, seed,
                 min(ess), gradients, min(ess) / gradients, min(ess) / seconds, divergences, rhat, step))
+    if (is.na(fixed_step)) {
+      # Per chain: the adapted step size and, for targets of at most 10 parameters, the adapted inverse metric
+      # (step_<chain>, inv_metric_<chain>_<coordinate>), from rstan's adaptation info.
+      for (ch in seq_along(info)) {
+        lines <- strsplit(info[[ch]], "\n")[[1]]
+        run[[sprintf("step_%d", ch)]] <- as.numeric(sub(".*= ", "", grep("Step size", lines, value = TRUE)))
+        at <- grep("inverse mass matrix", lines)
+        inv_metric <- if (length(at) == 1) as.numeric(strsplit(sub("^# ", "", lines[at + 1]), ",")[[1]]) else numeric(0)
+        if (length(inv_metric) %in% 1:10) run[sprintf("inv_metric_%d_%d", ch, seq_along(inv_metric))] <- as.list(inv_metric)
+      }
+    }
     if (!is.na(fixed_step)) {
       run[paste0("depth_", names(depths))] <- as.list(as.numeric(depths))
       cat(sprintf("%-22s tree depths %s\n", "", paste(sprintf("%s:%.4f", names(depths), depths), collapse = " ")))

@@ -32,8 +32,10 @@ public static class SamplerBenchmark
     /// <param name="targets">Target names to run, or null for all.</param>
     /// <param name="fixedStep">Null: Stan's adaptive settings. Otherwise the kernel alone: no warm-up, no adaptation, this
     /// step size and the identity metric, every chain started at 0 (what stan_bench.R does with STAN_BENCH_FIXED_STEP).</param>
+    /// <param name="adaptMetric">True: adapt a diagonal metric in Stan's windows (diag_e). False: keep the identity metric and
+    /// adapt the step size alone (Stan's unit_e; stan_bench.R with STAN_BENCH_METRIC=unit_e).</param>
     public static int Execute(ComponentCatalog catalog, TextWriter o, bool json, IReadOnlyList<ulong> seeds, IReadOnlyList<string>? targets = null,
-        FixedStep? fixedStep = null)
+        FixedStep? fixedStep = null, bool adaptMetric = true)
     {
         var chosen = targets is null ? SamplerTarget.All : targets.Select(SamplerTarget.Named).ToArray();
         var rows = new JsonObject();
@@ -44,7 +46,7 @@ public static class SamplerBenchmark
             var perGradient = new List<double>();
             foreach (ulong seed in seeds)
             {
-                var run = RunOnce(catalog, target, seed, fixedStep);
+                var run = RunOnce(catalog, target, seed, fixedStep, adaptMetric);
                 perGradient.Add(run.EssPerGradient);
                 o.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{target.Name,-22} {seed,10} {run.MinEss,8:F0} {run.Gradients,9} {run.EssPerGradient,9:F4} {run.MinEss / run.Seconds,9:F0} {run.Divergences,4} {run.MaxRHat,7:F3} {run.MeanStepSize,7:F3}"));
@@ -53,6 +55,8 @@ public static class SamplerBenchmark
                     ["seed"] = seed, ["min_ess_bulk"] = run.MinEss, ["gradients"] = run.Gradients, ["seconds"] = run.Seconds,
                     ["ess_per_gradient"] = run.EssPerGradient, ["ess_per_second"] = run.MinEss / run.Seconds, ["divergences"] = run.Divergences,
                     ["max_rhat"] = run.MaxRHat, ["mean_step_size"] = run.MeanStepSize,
+                    ["step_sizes"] = new JsonArray([.. run.StepSizes.Select(v => (JsonNode?)v)]),
+                    ["inverse_metrics"] = new JsonArray([.. run.InverseMetrics.Select(m => (JsonNode?)new JsonArray([.. m.Select(v => (JsonNode?)v)]))]),
                     ["tree_depth_fractions"] = new JsonObject(run.TreeDepthFractions.Select(kv =>
                         KeyValuePair.Create(kv.Key.ToString(CultureInfo.InvariantCulture), (JsonNode?)kv.Value))),
                 });
@@ -78,12 +82,12 @@ public static class SamplerBenchmark
     }
 
     // One run of sampler:nuts on one target with Stan's settings (or the fixed-step kernel check).
-    private static BenchRun RunOnce(ComponentCatalog catalog, SamplerTarget target, ulong seed, FixedStep? fixedStep)
+    private static BenchRun RunOnce(ComponentCatalog catalog, SamplerTarget target, ulong seed, FixedStep? fixedStep, bool adaptMetric)
     {
         var options = new JsonObject
         {
             ["num_chains"] = 4, ["num_warmup"] = 1000, ["num_samples"] = 1000, ["max_tree_depth"] = 10,
-            ["target_accept"] = 0.8, ["mass_matrix"] = "diag",
+            ["target_accept"] = 0.8, ["mass_matrix"] = "diag", ["adapt_mass_matrix"] = adaptMetric,
         };
         if (fixedStep is not null)
         {
@@ -117,7 +121,8 @@ public static class SamplerBenchmark
         }
         double meanStep = result.Adaptations.Count == 0 ? double.NaN : result.Adaptations.Average(a => a.StepSize);
         var depths = sink.TreeDepths.OrderBy(kv => kv.Key).ToDictionary(kv => kv.Key, kv => kv.Value / (double)sink.Draws);
-        return new BenchRun(minEss, sink.Gradients, seconds, sink.Divergences, maxRHat, meanStep, depths);
+        return new BenchRun(minEss, sink.Gradients, seconds, sink.Divergences, maxRHat, meanStep, depths,
+            [.. result.Adaptations.Select(a => a.StepSize)], [.. result.Adaptations.Select(a => a.InverseMassDiagonal)]);
     }
 
     // Stan's default inits: every coordinate uniform in (−2, 2), a start per chain, from a stream of the seed's own.
@@ -133,7 +138,7 @@ public static class SamplerBenchmark
     public sealed record FixedStep(double StepSize, int Draws);
 
     private sealed record BenchRun(double MinEss, long Gradients, double Seconds, int Divergences, double MaxRHat, double MeanStepSize,
-        IReadOnlyDictionary<int, double> TreeDepthFractions)
+        IReadOnlyDictionary<int, double> TreeDepthFractions, double[] StepSizes, double[][] InverseMetrics)
     {
         public double EssPerGradient => MinEss / Gradients;
     }

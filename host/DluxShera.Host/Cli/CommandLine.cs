@@ -235,6 +235,12 @@ public static class CommandLine
         samplers.Options.Add(samplersTargetsOption);
         samplers.Options.Add(samplersFixedStepOption);
         samplers.Options.Add(samplersDrawsOption);
+        var samplersMetricOption = new Option<string>("--metric")
+        {
+            Description = "diag: adapt a diagonal metric in Stan's windows (Stan's diag_e); unit: identity metric, step size adapted alone (Stan's unit_e)",
+            DefaultValueFactory = _ => "diag",
+        };
+        samplers.Options.Add(samplersMetricOption);
         samplers.SetAction(p => Guarded(stderr, () =>
         {
             var seeds = p.GetValue(samplersSeedsOption)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -247,9 +253,11 @@ public static class CommandLine
             int draws = p.GetValue(samplersDrawsOption);
             if (fixedStep is { } step && !(step > 0 && double.IsFinite(step))) throw new BadInputException($"--fixed-step: expected a positive step size, got {step}.");
             if (draws < 4) throw new BadInputException($"--draws: expected at least 4 draws per chain, got {draws}.");
+            string metric = p.GetValue(samplersMetricOption)!;
+            if (metric is not ("diag" or "unit")) throw new BadInputException($"--metric: expected diag or unit, got '{metric}'.");
             using var host = BuildHost(p);
             return Benchmarks.SamplerBenchmark.Execute(host.Services.GetRequiredService<Components.ComponentCatalog>(), stdout, p.GetValue(samplersJsonOption),
-                seeds, targets, fixedStep is { } eps ? new Benchmarks.SamplerBenchmark.FixedStep(eps, draws) : null);
+                seeds, targets, fixedStep is { } eps ? new Benchmarks.SamplerBenchmark.FixedStep(eps, draws) : null, adaptMetric: metric == "diag");
         }));
         bench.Subcommands.Add(samplers);
         root.Subcommands.Add(bench);
