@@ -556,8 +556,8 @@ public class RunDirectoryContractTests
         var reader = new FilesystemRunReader(dir);
         Assert.Equal(new[] { 2.0, 3.0 }, reader.LoadArrays("precond.npz")!["precond"].ToDoubles());
         string best = Path.Combine(dir, "checkpoint_best.npz");
-        NpzFile.Save(best, new Dictionary<string, NdArray> { ["theta_best"] = NdArray.Vector([1.0, 2.0]) });
-        Assert.Equal($"{best}: array 'best_step' is missing (found: theta_best).", Assert.Throws<ArtifactException>(() => reader.LoadCheckpoint("best")).Message);
+        NpzFile.Save(best, new Dictionary<string, NdArray> { ["theta_best"] = NdArray.Vector([1.0, 2.0]), ["best_loss"] = NdArray.Scalar(0.5) });
+        Assert.Equal($"{best}: array 'best_step' is missing (found: theta_best, best_loss).", Assert.Throws<ArtifactException>(() => reader.LoadCheckpoint("best")).Message);
     }
 
     [Fact]

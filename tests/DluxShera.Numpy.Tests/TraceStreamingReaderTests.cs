@@ -233,6 +233,32 @@ public class TraceStreamingReaderTests
         Assert.Contains("CRC-32", e.Message);
     }
 
+    [Fact]
+    public void The_readers_leave_trace_npz_closed_after_reading_it_and_after_refusing_it()
+    {
+        // .NET on Unix takes flock(LOCK_SH) for every read-only FileStream, so a handle a reader leaked would make the
+        // next exclusive open (FileShare.None, flock LOCK_EX: what a writer replacing the file, or RunLiveness, takes)
+        // fail. After each reader returns, an exclusive open must succeed.
+        using var tmp = RepoPaths.Temp();
+        string dir = RunWithTraceEntries(tmp, ("loss.npy", NdArray.Vector([3.0, 2, 1])), ("theta.npy", Theta(3)));
+        string trace = Path.Combine(dir, "trace.npz");
+        void OpenExclusively() => new FileStream(trace, FileMode.Open, FileAccess.ReadWrite, FileShare.None).Dispose();
+        var reader = new FilesystemRunReader(dir);
+        OpenExclusively();
+        Assert.Equal(3, reader.LoadTraceSample().Rows.Length);
+        OpenExclusively();
+        reader.ForEachThetaChunk((_, _) => true);
+        OpenExclusively();
+        reader.TraceShape();
+        OpenExclusively();
+        Assert.Equal(3, reader.LoadTrace().Steps);
+        OpenExclusively();
+
+        File.WriteAllText(trace, "not a zip archive, and long enough that the reader looks for its central directory");
+        Assert.Throws<ArtifactException>(() => reader.LoadTraceSample());
+        OpenExclusively();
+    }
+
     private static int IndexOf(byte[] haystack, byte[] needle, int from)
     {
         for (int i = from; i <= haystack.Length - needle.Length; i++)
