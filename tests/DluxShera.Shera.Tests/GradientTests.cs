@@ -34,6 +34,29 @@ public class GradientTests(ITestOutputHelper output)
         for (int k = 7; k < d; k++) theta[k] = 3.0 * Math.Sin(k); // Zernikes (nm)
         SheraTestModels.AssertGradientMatchesDifferences(objective, theta, [1e-4, 1e-3, 1e-4, 1e-4, 1e-5, 1e-5, 1e-6], output.WriteLine);
     }
+
+    [Fact]
+    public void A_gradient_does_not_depend_on_what_the_objective_evaluated_before()
+    {
+        // The reverse pass sums ∂L/∂OPD over wavelengths and stars into a scratch buffer that the tangent pass also
+        // writes; a fit calls both many times on one objective, so every call must start that sum from zero.
+        var first = SmallObjective("gaussian");
+        int d = first.IndexMap.Dimension;
+        var theta = new double[d];
+        first.GetInitialTheta(theta);
+        for (int k = 7; k < d; k++) theta[k] = 2.0 * Math.Cos(k);
+        var fresh = new double[d];
+        double freshLoss = first.Evaluate(theta, fresh);
+
+        var reused = SmallObjective("gaussian");
+        var elsewhere = theta.Select((v, k) => k >= 7 ? v + 5.0 * Math.Sin(3 * k) : v).ToArray();
+        reused.JacobianVectorProduct(elsewhere, Enumerable.Range(0, d).Select(k => 0.1 * (k + 1)).ToArray(), new double[reused.ResidualCount]);
+        reused.Evaluate(elsewhere, new double[d]);
+        var again = new double[d];
+        Assert.Equal(freshLoss, reused.Evaluate(theta, again));
+        Assert.Equal(fresh, again);
+        Assert.Contains(fresh.Skip(7), g => g != 0); // the Zernike gradients this is about are not trivially zero
+    }
 }
 
 public class ResidualCapabilityTests
