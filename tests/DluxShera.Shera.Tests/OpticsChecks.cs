@@ -21,6 +21,42 @@ public class OpticsChecks(ITestOutputHelper output)
     [InlineData(7, 3, -1)] [InlineData(8, 3, 1)] [InlineData(9, 3, -3)] [InlineData(10, 3, 3)] [InlineData(11, 4, 0)] [InlineData(22, 6, 0)]
     public void Noll_indices_map_to_n_m(int j, int n, int m) => Assert.Equal((n, m), Zernike.NollToNm(j));
 
+    // Noll (1976), Table 1, written out: Z_j(ρ, θ) for j = 1…13 (even j cos, odd j sin), unit RMS over the disk.
+    private static readonly Func<double, double, double>[] NollTable =
+    [
+        (r, t) => 1,
+        (r, t) => 2 * r * Math.Cos(t),
+        (r, t) => 2 * r * Math.Sin(t),
+        (r, t) => Math.Sqrt(3) * (2 * r * r - 1),
+        (r, t) => Math.Sqrt(6) * r * r * Math.Sin(2 * t),
+        (r, t) => Math.Sqrt(6) * r * r * Math.Cos(2 * t),
+        (r, t) => Math.Sqrt(8) * (3 * r * r * r - 2 * r) * Math.Sin(t),
+        (r, t) => Math.Sqrt(8) * (3 * r * r * r - 2 * r) * Math.Cos(t),
+        (r, t) => Math.Sqrt(8) * r * r * r * Math.Sin(3 * t),
+        (r, t) => Math.Sqrt(8) * r * r * r * Math.Cos(3 * t),
+        (r, t) => Math.Sqrt(5) * (6 * Math.Pow(r, 4) - 6 * r * r + 1),
+        (r, t) => Math.Sqrt(10) * (4 * Math.Pow(r, 4) - 3 * r * r) * Math.Cos(2 * t),
+        (r, t) => Math.Sqrt(10) * (4 * Math.Pow(r, 4) - 3 * r * r) * Math.Sin(2 * t),
+    ];
+
+    [Fact]
+    public void Zernike_values_are_nolls_closed_forms_on_the_disk_and_its_edge_and_zero_outside()
+    {
+        double[] radii = [0, 0.3, 0.71, 1.0];
+        double[] angles = [0.4, 1.9, -2.6];
+        for (int j = 1; j <= NollTable.Length; j++)
+        {
+            foreach (double rho in radii)
+            {
+                foreach (double theta in angles)
+                {
+                    Assert.True(Math.Abs(NollTable[j - 1](rho, theta) - Zernike.Value(j, rho, theta)) < 1e-12, $"Z{j}({rho}, {theta})");
+                }
+            }
+            Assert.Equal(0.0, Zernike.Value(j, 1.0 + 1e-9, 0.4));
+        }
+    }
+
     [Theory]
     [InlineData(4)] [InlineData(5)] [InlineData(8)] [InlineData(11)] [InlineData(15)]
     public void Zernikes_have_unit_rms_over_the_unit_disk(int j)
