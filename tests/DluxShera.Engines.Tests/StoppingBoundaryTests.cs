@@ -11,11 +11,7 @@ namespace DluxShera.Tests;
 /// </summary>
 public class StoppingBoundaryTests
 {
-    private static FunctionObjective HalfSquare() => new(1, (x, g) =>
-    {
-        g[0] = x[0];
-        return 0.5 * x[0] * x[0];
-    }, [1.0]);
+    private static FunctionObjective HalfSquare() => OneDimensional.HalfSquare([1.0]);
 
     private static (OptimizationResult Result, MemorySink Sink) Gd(double lr, int steps, StoppingOptions stopping, ScheduleOptions? schedule = null, CancellationToken cancel = default,
         Action<ProgressUpdate>? onProgress = null) =>

@@ -11,11 +11,7 @@ namespace DluxShera.Tests;
 public class StrongWolfeLineSearchTests
 {
     // f(x) = ½x² from x = 1 along d = −1: φ(α) = ½(1 − α)², φ'(α) = α − 1, φ(0) = ½, φ'(0) = −1.
-    private static FunctionObjective HalfSquare() => new(1, (x, g) =>
-    {
-        g[0] = x[0];
-        return 0.5 * x[0] * x[0];
-    });
+    private static FunctionObjective HalfSquare() => OneDimensional.HalfSquare();
 
     private static (StrongWolfeLineSearch.Outcome Outcome, double[] Trial, double[] TrialGradient) Search(
         FunctionObjective f, double[] theta, double[] direction, double alpha0, double c1, double c2, int maxEvaluations = 20, int budget = int.MaxValue)
@@ -159,11 +155,7 @@ public class StrongWolfeLineSearchTests
     {
         // φ is NaN beyond α = 2: the trial 4 is too far, the bisection of [0, 4] gives 2 (φ = ½, no decrease),
         // then the parabola through α = 0 and α = 2 gives 1.
-        var f = new FunctionObjective(1, (x, g) =>
-        {
-            g[0] = x[0];
-            return x[0] < -1 ? double.NaN : 0.5 * x[0] * x[0];
-        });
+        var f = OneDimensional.HalfSquare(undefined: x => x < -1);
         var r = Search(f, [1.0], [-1.0], 4.0, 1e-4, 0.9);
         AssertStrongWolfe(f, [1.0], [-1.0], 1e-4, 0.9, r);
         Assert.Equal(1.0, r.Outcome.Alpha, 1e-14);
@@ -274,20 +266,12 @@ public class StrongWolfeLineSearchTests
     public void Both_conditions_are_inclusive_inside_the_zoom_too()
     {
         // NaN beyond x < 0.2 makes α₀ = 1 unusable; the bisection gives ½ where φ' = −2 meets c2 = ½ exactly (from x = 2, d = −2).
-        var f = new FunctionObjective(1, (x, g) =>
-        {
-            g[0] = x[0];
-            return x[0] < 0.2 ? double.NaN : 0.5 * x[0] * x[0];
-        });
+        var f = OneDimensional.HalfSquare(undefined: x => x < 0.2);
         var r = Search(f, [2.0], [-2.0], 1.0, 1e-4, 0.5);
         Assert.Equal(0.5, r.Outcome.Alpha);
         Assert.Equal(2, r.Outcome.Evaluations);
         // From x = 1, d = −1 with NaN below x = −0.5: α₀ = 2 is unusable, its midpoint 1 meets c1 = ½ with equality (φ = 0).
-        var h = new FunctionObjective(1, (x, g) =>
-        {
-            g[0] = x[0];
-            return x[0] < -0.5 ? double.NaN : 0.5 * x[0] * x[0];
-        });
+        var h = OneDimensional.HalfSquare(undefined: x => x < -0.5);
         var r2 = Search(h, [1.0], [-1.0], 2.0, 0.5, 0.9);
         Assert.Equal(1.0, r2.Outcome.Alpha);
         Assert.Equal(2, r2.Outcome.Evaluations);
@@ -298,11 +282,7 @@ public class StrongWolfeLineSearchTests
     {
         // α₀ = 3 is NaN (x ≤ −1.5); bisection → 1.5: φ = 0.125 fails c1 = 0.4 (bound −0.1), so [0, 1.5] with φ(1.5) = 0.125 and
         // φ'(1.5) = 0.5: the parabola through both ends has its minimum at 1 (φ = 0).
-        var f = new FunctionObjective(1, (x, g) =>
-        {
-            g[0] = x[0];
-            return x[0] <= -1.5 ? double.NaN : 0.5 * x[0] * x[0];
-        });
+        var f = OneDimensional.HalfSquare(undefined: x => x <= -1.5);
         var r = Search(f, [1.0], [-1.0], 3.0, 0.4, 0.9);
         Assert.Equal(1.0, r.Outcome.Alpha, 1e-14);
         Assert.Equal(3, r.Outcome.Evaluations);
@@ -329,11 +309,7 @@ public class StrongWolfeLineSearchTests
     [InlineData(1.6, 0.01, 2, 0.8)] // NaN at 1.6, the midpoint 0.8 becomes the low end, then nothing left
     public void Out_of_evaluations_the_low_end_is_returned_with_its_own_point_and_gradient(double alpha0, double c2, int limit, double expected)
     {
-        var f = new FunctionObjective(1, (x, g) =>
-        {
-            g[0] = x[0];
-            return x[0] <= -0.5 ? double.NaN : 0.5 * x[0] * x[0];
-        });
+        var f = OneDimensional.HalfSquare(undefined: x => x <= -0.5);
         var r = Search(f, [1.0], [-1.0], alpha0, 1e-4, c2, maxEvaluations: limit);
         Assert.True(r.Outcome.Success);
         Assert.Equal(expected, r.Outcome.Alpha, 1e-15);

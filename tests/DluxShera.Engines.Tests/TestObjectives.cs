@@ -38,6 +38,18 @@ internal sealed class FunctionObjective(int dimension, Func<double[], double[], 
     public IReadOnlyDictionary<string, object?> Describe() => new Dictionary<string, object?>();
 }
 
+/// <summary>One-dimensional test functions whose steps and line searches can be worked out by hand.</summary>
+internal static class OneDimensional
+{
+    /// <summary>f(x) = ½x², gradient x; the loss is NaN wherever <paramref name="undefined"/> holds (a wall a line search
+    /// must back off from), the gradient stays x.</summary>
+    public static FunctionObjective HalfSquare(double[]? start = null, Func<double, bool>? undefined = null) => new(1, (x, g) =>
+    {
+        g[0] = x[0];
+        return undefined is not null && undefined(x[0]) ? double.NaN : 0.5 * x[0] * x[0];
+    }, start);
+}
+
 /// <summary>
 /// loss = ½ Σ wᵢ rᵢ(θ)² from closed-form residuals r and Jacobian J (rows = residuals), counting its loss evaluations.
 /// The gradient is Jᵀ W r; JVP and VJP come from the same J.
