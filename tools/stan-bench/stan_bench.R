@@ -95,8 +95,7 @@ for (t in targets) {
         inv_metric <- if (length(at) == 1) as.numeric(strsplit(sub("^# ", "", lines[at + 1]), ",")[[1]]) else numeric(0)
         if (length(inv_metric) %in% 1:10) run[sprintf("inv_metric_%d_%d", ch, seq_along(inv_metric))] <- as.list(inv_metric)
       }
-    }
-    if (!is.na(fixed_step)) {
+    } else {
       run[paste0("depth_", names(depths))] <- as.list(as.numeric(depths))
       cat(sprintf("%-22s tree depths %s\n", "", paste(sprintf("%s:%.4f", names(depths), depths), collapse = " ")))
     }

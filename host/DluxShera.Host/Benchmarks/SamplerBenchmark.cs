@@ -119,9 +119,8 @@ public static class SamplerBenchmark
             minEss = Math.Min(minEss, McmcDiagnostics.EssBulk(draws, chains));
             maxRHat = Math.Max(maxRHat, McmcDiagnostics.RHat(draws, chains));
         }
-        double meanStep = result.Adaptations.Count == 0 ? double.NaN : result.Adaptations.Average(a => a.StepSize);
         var depths = sink.TreeDepths.OrderBy(kv => kv.Key).ToDictionary(kv => kv.Key, kv => kv.Value / (double)sink.Draws);
-        return new BenchRun(minEss, sink.Gradients, seconds, sink.Divergences, maxRHat, meanStep, depths,
+        return new BenchRun(minEss, sink.Gradients, seconds, sink.Divergences, maxRHat, depths,
             [.. result.Adaptations.Select(a => a.StepSize)], [.. result.Adaptations.Select(a => a.InverseMassDiagonal)]);
     }
 
@@ -137,10 +136,13 @@ public static class SamplerBenchmark
     /// <param name="Draws">Draws per chain.</param>
     public sealed record FixedStep(double StepSize, int Draws);
 
-    private sealed record BenchRun(double MinEss, long Gradients, double Seconds, int Divergences, double MaxRHat, double MeanStepSize,
+    private sealed record BenchRun(double MinEss, long Gradients, double Seconds, int Divergences, double MaxRHat,
         IReadOnlyDictionary<int, double> TreeDepthFractions, double[] StepSizes, double[][] InverseMetrics)
     {
         public double EssPerGradient => MinEss / Gradients;
+
+        // Over the chains' adapted (or fixed) step sizes; NaN when no chain reported one.
+        public double MeanStepSize => StepSizes.Length == 0 ? double.NaN : StepSizes.Average();
     }
 
     // Keeps the post-warm-up draws per chain and counts their leapfrog steps and divergences.
